@@ -1,0 +1,14 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** The request body cannot be sent twice (a stream over the buffering limit); nothing was paid. */
+export class BodyNotReplayableError extends PayingFetchError {
+  readonly limitBytes: number;
+
+  constructor(limitBytes: number) {
+    super(
+      'BODY_NOT_REPLAYABLE',
+      `Request body exceeds the replay buffer of ${limitBytes} bytes; raise maxReplayBodyBytes or send a smaller body`,
+    );
+    this.limitBytes = limitBytes;
+  }
+}

@@ -1,0 +1,11 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** A 402 (or receipt) whose payment data is malformed, oversized or of an unknown shape. Nothing was paid. */
+export class InvalidPaymentDataError extends PayingFetchError {
+  readonly source: string;
+
+  constructor(source: string, reason: string) {
+    super('INVALID_PAYMENT_DATA', `Invalid payment data in ${source}: ${reason}`);
+    this.source = source;
+  }
+}

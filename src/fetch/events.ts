@@ -1,0 +1,77 @@
+import type { SettlementReceipt } from '../x402/schemas.js';
+
+// Events carry one typed state object each (ky-style hooks): adding a field never breaks a
+// listener. None of them ever holds a secret: tokens appear only as `tokenHash`.
+
+export interface MintEvent {
+  url: string;
+  scheme: string;
+  network: string;
+  planId: string;
+  agentId: string | undefined;
+  delegationId: string;
+  tokenHash: string;
+  /** Why a token was minted: none cached yet, the cached one was refused, or tokens are single use. */
+  reason: 'first' | 'refused' | 'single-use';
+}
+
+export interface PaymentEvent {
+  url: string;
+  method: string;
+  planId: string;
+  scheme: string;
+  tokenHash: string;
+  /** True when the token was sent before any 402 (a cached token reused). */
+  preemptive: boolean;
+}
+
+export interface ReceiptEvent {
+  url: string;
+  method: string;
+  status: number;
+  planId: string;
+  tokenHash: string;
+  /** Decoded `payment-response`; undefined when the seller sent none (a charge may still exist). */
+  receipt: SettlementReceipt | undefined;
+}
+
+export interface BlockedEvent {
+  url: string;
+  status: number;
+  /** Machine-readable reason: `unknown-scheme`, `no-delegation`, `invalid-challenge`, ... */
+  reason: string;
+  detail: string;
+  /** The typed error behind the reason, when there is one (e.g. InvalidPaymentDataError). */
+  error?: Error;
+}
+
+export interface PayingFetchEvents {
+  mint: MintEvent;
+  payment: PaymentEvent;
+  receipt: ReceiptEvent;
+  blocked: BlockedEvent;
+}
+
+export type Listener<E extends keyof PayingFetchEvents> = (event: PayingFetchEvents[E]) => void;
+
+/** A tiny typed emitter; a throwing listener never disturbs a payment. */
+export class Emitter {
+  readonly #listeners = new Map<keyof PayingFetchEvents, Set<Listener<never>>>();
+
+  on<E extends keyof PayingFetchEvents>(event: E, listener: Listener<E>): () => void {
+    const set = this.#listeners.get(event) ?? new Set();
+    set.add(listener as Listener<never>);
+    this.#listeners.set(event, set);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<E extends keyof PayingFetchEvents>(event: E, payload: PayingFetchEvents[E]): void {
+    for (const listener of this.#listeners.get(event) ?? []) {
+      try {
+        (listener as Listener<E>)(payload);
+      } catch {
+        // Listeners are the caller's code: their failures are theirs.
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { NeverminedClient } from '../nevermined/client.js';
+import { fingerprint } from '../util/hash.js';
+import { SingleFlight } from '../util/single-flight.js';
+import { isSingleUseToken } from '../x402/access-token.js';
+import type { PaymentRequirement } from '../x402/schemas.js';
+import type { Emitter, MintEvent } from './events.js';
+import { tokenKey, type HeldToken, type TokenCache } from './token-cache.js';
+
+export const NEVERMINED_SCHEMES: ReadonlyArray<string> = ['nvm:card-delegation', 'nvm:erc4337'];
+
+/** The first entry paying-fetch can pay: a scheme it holds a delegation for, with a plan id. */
+export function chooseEntry(accepts: ReadonlyArray<PaymentRequirement>, schemes: ReadonlyArray<string>): PaymentRequirement | undefined {
+  return accepts.find((entry) => schemes.includes(entry.scheme) && entry.planId !== undefined);
+}
+
+function sameEntry(a: PaymentRequirement, b: PaymentRequirement): boolean {
+  return a.scheme === b.scheme && a.network === b.network && a.planId === b.planId && a.extra?.agentId === b.extra?.agentId;
+}
+
+/** Mints Nevermined tokens for 402 entries and reuses them while they are accepted. */
+export class NeverminedPayer {
+  readonly #flights = new SingleFlight<HeldToken>();
+  /** Keys whose tokens turned out single use (v3): never reused, minted per call. */
+  readonly #singleUse = new Set<string>();
+
+  constructor(
+    private readonly client: NeverminedClient,
+    private readonly cache: TokenCache,
+    private readonly events: Emitter,
+  ) {}
+
+  /** A cached token to send before any 402, when this route asked for a plan we hold one for. */
+  preemptive(url: string, delegationId: string): HeldToken | undefined {
+    const memory = this.cache.recall(url);
+    if (!memory) return undefined;
+    return this.cache.get(this.#key(new URL(url).origin, memory.entry, delegationId));
+  }
+
+  /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */
+  refused(held: HeldToken, url: string, entry: PaymentRequirement): boolean {
+    return held.origin === new URL(url).origin && sameEntry(held.entry, entry);
+  }
+
+  drop(held: HeldToken): void {
+    this.cache.drop(held);
+  }
+
+  /** A token for `entry` at `url`'s origin: cached if one is, else minted once for all concurrent callers. */
+  async acquire(
+    entry: PaymentRequirement,
+    x402Version: number,
+    url: string,
+    delegationId: string,
+    refused: HeldToken | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<HeldToken> {
+    const origin = new URL(url).origin;
+    const key = this.#key(origin, entry, delegationId);
+    this.cache.remember(url, { entry, x402Version });
+    const cached = this.cache.get(key);
+    if (cached && cached.token !== refused?.token) return cached;
+
+    const reason: MintEvent['reason'] = refused ? 'refused' : this.#singleUse.has(key) ? 'single-use' : 'first';
+    const mint = () => this.#mint(key, origin, entry, x402Version, delegationId, url, reason, signal);
+    if (this.#singleUse.has(key)) return mint();
+    const { value, shared } = await this.#flights.run(key, mint);
+    // A single-use token cannot serve two calls: a caller that joined the flight mints its own.
+    return shared && this.#singleUse.has(key) ? mint() : value;
+  }
+
+  async #mint(
+    key: string,
+    origin: string,
+    entry: PaymentRequirement,
+    x402Version: number,
+    delegationId: string,
+    url: string,
+    reason: MintEvent['reason'],
+    signal: AbortSignal | undefined,
+  ): Promise<HeldToken> {
+    const planId = entry.planId as string;
+    const agentId = entry.extra?.agentId;
+    const { accessToken } = await this.client.mint({ scheme: entry.scheme, network: entry.network, planId, agentId, delegationId }, signal);
+    const held: HeldToken = { token: accessToken, tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
+    if (isSingleUseToken(accessToken)) this.#singleUse.add(key);
+    else this.cache.put(held);
+    this.events.emit('mint', { url, scheme: entry.scheme, network: entry.network, planId, agentId, delegationId, tokenHash: held.tokenHash, reason });
+    return held;
+  }
+
+  #key(origin: string, entry: PaymentRequirement, delegationId: string): string {
+    return tokenKey({ backendId: this.client.backendId, principal: this.client.principal, origin, entry, delegationId });
+  }
+}

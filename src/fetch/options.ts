@@ -1,0 +1,34 @@
+import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
+
+export interface NeverminedOptions {
+  /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
+  apiKey?: string | undefined;
+  /** Overrides the backend chosen from the key prefix (sandbox, tests). Else NVM_BACKEND_URL. */
+  backendUrl?: string | undefined;
+  /** Pay with this delegation. */
+  delegationId?: string | undefined;
+  /** A `@nevermined-io/payments` 1.x instance to mint with instead of the built-in REST client. */
+  payments?: PaymentsLike | undefined;
+  /** The buyer's account when it cannot be read from the API key or the SDK. */
+  principal?: string | undefined;
+}
+
+/** A transport with fetch's signature (global fetch, undici's fetch, a test double). */
+export type Transport = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface PayingFetchOptions {
+  /** Nevermined settings, or directly a `Payments` instance (then pass `delegationId`). */
+  nevermined?: NeverminedOptions | PaymentsLike | undefined;
+  /** With `nevermined: payments`: the delegation to pay with. */
+  delegationId?: string | undefined;
+  /** Transport for every request (seller and backend). Default: undici's fetch, one keep-alive pool. */
+  fetch?: Transport | undefined;
+  /** Deadline for one whole logical call (sends, mints, replays), in ms. */
+  timeoutMs?: number | undefined;
+  /** Largest streamed request body buffered so it can be replayed after a 402. Default 16 MiB. */
+  maxReplayBodyBytes?: number | undefined;
+  /** Retries of transient backend failures. Default 3. */
+  backendRetries?: number | undefined;
+  /** First backoff delay of backend retries, ms. Default 200. */
+  backendRetryDelayMs?: number | undefined;
+}

@@ -1,0 +1,73 @@
+import { BodyNotReplayableError } from '../errors/body-not-replayable-error.js';
+import { readAllBounded } from '../util/read-bounded.js';
+
+/** One logical request, with a body that can be sent any number of times byte-for-byte. */
+export interface ReplayableRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: Uint8Array<ArrayBuffer> | string | undefined;
+  redirect: RequestRedirect;
+  signal: AbortSignal | undefined;
+  /** Other init fields (cache, credentials, keepalive, ...) passed through untouched. */
+  rest: RequestInit;
+}
+
+/**
+ * Normalises fetch's arguments. Bodies become replayable: strings stay strings, bytes are copied,
+ * URLSearchParams/FormData/Blob are serialised once (one multipart boundary for every replay),
+ * streams are buffered up to `limit` bytes, else a typed error before anything is sent or paid.
+ */
+export async function toReplayable(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  limit: number,
+): Promise<ReplayableRequest> {
+  const request = typeof input === 'object' && 'headers' in input && 'method' in input ? input : undefined;
+  const url = request ? request.url : String(input);
+  const headers = new Headers(init?.headers ?? request?.headers);
+  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+  const { body: initBody, headers: _h, method: _m, signal, redirect, ...rest } = init ?? {};
+
+  let body: ReplayableRequest['body'];
+  if (initBody !== undefined && initBody !== null) {
+    body = await serialise(initBody, headers, limit);
+  } else if (request?.body) {
+    const bytes = await readAllBounded(request.body, limit);
+    if (!bytes) throw new BodyNotReplayableError(limit);
+    body = bytes;
+  }
+  return {
+    url,
+    method,
+    headers,
+    body,
+    redirect: redirect ?? request?.redirect ?? 'follow',
+    signal: signal ?? request?.signal ?? undefined,
+    rest,
+  };
+}
+
+async function serialise(body: BodyInit, headers: Headers, limit: number): Promise<ReplayableRequest['body']> {
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    return body.toString();
+  }
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body)) {
+    return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
+  }
+  if (body instanceof ReadableStream) {
+    const bytes = await readAllBounded(body as ReadableStream<Uint8Array>, limit);
+    if (!bytes) throw new BodyNotReplayableError(limit);
+    return bytes;
+  }
+  // FormData and Blob: let the platform serialise once, keep its content type (boundary).
+  const encoded = new Response(body as BodyInit);
+  const type = encoded.headers.get('content-type');
+  if (type && !headers.has('content-type')) headers.set('content-type', type);
+  const bytes = await readAllBounded(encoded.body, limit);
+  if (!bytes) throw new BodyNotReplayableError(limit);
+  return bytes;
+}

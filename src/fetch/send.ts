@@ -1,0 +1,67 @@
+import type { FetchLike } from '../util/transport.js';
+import type { ReplayableRequest } from './replayable-request.js';
+
+const MAX_REDIRECTS = 20;
+
+/** Headers that carry a credential bound to one origin: dropped whenever a hop leaves it. */
+const ORIGIN_BOUND = ['payment-signature', 'x-payment', 'authorization', 'proxy-authorization', 'x-api-key', 'cookie'];
+
+export interface Sent {
+  response: Response;
+  /** The hop that produced the response: where a payment for it must go. */
+  url: string;
+  method: string;
+  body: ReplayableRequest['body'];
+}
+
+/**
+ * Sends a request, adding `credentials` headers only while the hop stays on `credentialOrigin`.
+ * Redirects are followed here (not by the transport) so no credential reaches another origin.
+ */
+export async function send(
+  transport: FetchLike,
+  request: ReplayableRequest,
+  credentials: Record<string, string>,
+  credentialOrigin: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Sent> {
+  let url = request.url;
+  let method = request.method;
+  let body = request.body;
+  const headers = new Headers(request.headers);
+  const startOrigin = new URL(url).origin;
+  const follow = request.redirect === 'follow';
+
+  for (let hop = 0; ; hop += 1) {
+    const origin = new URL(url).origin;
+    const hopHeaders = new Headers(headers);
+    if (origin !== startOrigin) for (const name of ORIGIN_BOUND) hopHeaders.delete(name);
+    if (origin === credentialOrigin) for (const [name, value] of Object.entries(credentials)) hopHeaders.set(name, value);
+
+    const response = await transport(url, {
+      ...request.rest,
+      method,
+      headers: hopHeaders,
+      ...(body === undefined ? {} : { body }),
+      redirect: follow ? 'manual' : request.redirect,
+      ...(signal ? { signal } : {}),
+    });
+    const location = response.headers.get('location');
+    if (!follow || location === null || ![301, 302, 303, 307, 308].includes(response.status)) {
+      return { response, url, method, body };
+    }
+    if (hop >= MAX_REDIRECTS) {
+      await response.body?.cancel();
+      throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects from ${request.url}`);
+    }
+    await response.body?.cancel();
+    // As fetch does: 303 (and 301/302 after POST) turn into GET without a body.
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      if (method !== 'HEAD') method = 'GET';
+      body = undefined;
+      headers.delete('content-type');
+      headers.delete('content-length');
+    }
+    url = new URL(location, url).toString();
+  }
+}

@@ -1,0 +1,72 @@
+import type { PaymentRequirement } from '../x402/schemas.js';
+
+/** A minted token held for one origin and one `accepts[]` entry. The token itself never leaves here but in a header. */
+export interface HeldToken {
+  token: string;
+  tokenHash: string;
+  key: string;
+  origin: string;
+  entry: PaymentRequirement;
+  x402Version: number;
+  delegationId: string;
+}
+
+export interface RouteMemory {
+  entry: PaymentRequirement;
+  x402Version: number;
+}
+
+const MAX_ENTRIES = 1000;
+
+/** Map with a size cap: the oldest entry goes first (tokens are cheap to mint again). */
+class BoundedMap<V> extends Map<string, V> {
+  override set(key: string, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    if (this.size > MAX_ENTRIES) this.delete(this.keys().next().value as string);
+    return this;
+  }
+}
+
+/** The cache key of a reusable token (issue #2): who pays, to whom, for what, with which delegation. */
+export function tokenKey(parts: {
+  backendId: string;
+  principal: string;
+  origin: string;
+  entry: PaymentRequirement;
+  delegationId: string;
+}): string {
+  const { entry } = parts;
+  return JSON.stringify([parts.backendId, parts.principal, parts.origin, entry.planId, entry.extra?.agentId ?? null, entry.scheme, entry.network, parts.delegationId]);
+}
+
+/** Reusable tokens, and which plan each origin (and path) asked for, so tokens can be sent up front. */
+export class TokenCache {
+  readonly #tokens = new BoundedMap<HeldToken>();
+  readonly #routes = new BoundedMap<RouteMemory>();
+
+  get(key: string): HeldToken | undefined {
+    return this.#tokens.get(key);
+  }
+
+  put(held: HeldToken): void {
+    this.#tokens.set(held.key, held);
+  }
+
+  /** Drops a refused token (only if it is still the one cached: a newer one may have replaced it). */
+  drop(held: HeldToken): void {
+    if (this.#tokens.get(held.key)?.token === held.token) this.#tokens.delete(held.key);
+  }
+
+  remember(url: string, memory: RouteMemory): void {
+    const { origin, pathname } = new URL(url);
+    this.#routes.set(origin + pathname, memory);
+    this.#routes.set(origin, memory);
+  }
+
+  /** What the route (else the origin) asked for last time. */
+  recall(url: string): RouteMemory | undefined {
+    const { origin, pathname } = new URL(url);
+    return this.#routes.get(origin + pathname) ?? this.#routes.get(origin);
+  }
+}

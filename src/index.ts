@@ -1,0 +1,14 @@
+import { lazyPayingFetch } from './fetch/from-env.js';
+
+export { createPayingFetch, type PayingFetch } from './fetch/create-paying-fetch.js';
+export type { PayingFetchOptions, NeverminedOptions, Transport } from './fetch/options.js';
+export type * from './fetch/events.js';
+export { getReceipt } from './fetch/receipts.js';
+export { optionsFromEnv } from './fetch/from-env.js';
+export * from './errors/index.js';
+export { NeverminedRestClient, NeverminedSdkAdapter, type NeverminedClient, type PaymentsLike, type MintRequest, type DelegationTerms } from './nevermined/index.js';
+export type { Delegation, PaymentMethod, DelegationTransaction } from './nevermined/schemas.js';
+export type { PaymentRequired, PaymentRequirement, SettlementReceipt } from './x402/schemas.js';
+
+/** fetch that pays, configured from NVM_API_KEY, NVM_DELEGATION_ID and NVM_BACKEND_URL on first use. */
+export const payingFetch = lazyPayingFetch();

@@ -1,0 +1,163 @@
+import pRetry from 'p-retry';
+import type { z } from 'zod';
+import { NeverminedBackendError } from '../errors/backend-error.js';
+import { redact } from '../util/redact.js';
+import { readAllBounded } from '../util/read-bounded.js';
+import { safeJsonParse } from '../util/safe-json.js';
+import { defaultFetch, type FetchLike } from '../util/transport.js';
+import { principalOfApiKey } from './api-key.js';
+import { backendError } from './backend-errors.js';
+import { resolveBackendUrl } from './backend-url.js';
+import type { DelegationTerms, MintRequest, NeverminedClient } from './client.js';
+import {
+  backendErrorSchema,
+  createDelegationResponseSchema,
+  delegationListSchema,
+  delegationSchema,
+  mintResponseSchema,
+  paymentMethodSchema,
+  transactionListSchema,
+} from './schemas.js';
+
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+export interface RestClientOptions {
+  apiKey: string;
+  backendUrl?: string | undefined;
+  fetch?: FetchLike | undefined;
+  /** Retries of transient failures (network, 5xx, BCK.X402.0051). Default 3. */
+  retries?: number | undefined;
+  /** First backoff delay in ms (doubles, jittered). Default 200. */
+  retryDelayMs?: number | undefined;
+  /** Per-request timeout in ms. Default 15000. */
+  timeoutMs?: number | undefined;
+}
+
+/** paying-fetch's own client for the Nevermined REST endpoints a buyer uses (wire-facts 2-3). */
+export class NeverminedRestClient implements NeverminedClient {
+  readonly backendId: string;
+  readonly principal: string;
+  readonly secrets: ReadonlyArray<string>;
+  readonly #apiKey: string;
+  readonly #fetch: FetchLike;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #timeoutMs: number;
+
+  constructor(options: RestClientOptions) {
+    this.#apiKey = options.apiKey;
+    this.backendId = resolveBackendUrl(options.apiKey, options.backendUrl);
+    this.principal = principalOfApiKey(options.apiKey);
+    this.secrets = [options.apiKey];
+    this.#fetch = options.fetch ?? defaultFetch;
+    this.#retries = options.retries ?? 3;
+    this.#retryDelayMs = options.retryDelayMs ?? 200;
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  async mint(request: MintRequest, signal?: AbortSignal) {
+    const extra = request.agentId ? { agentId: request.agentId } : {};
+    const body = {
+      accepted: { scheme: request.scheme, network: request.network, planId: request.planId, extra },
+      delegationConfig: { delegationId: request.delegationId },
+    };
+    const answer = await this.#call('mint an access token', 'POST', '/api/v1/x402/permissions', mintResponseSchema, body, signal);
+    return { accessToken: answer.accessToken };
+  }
+
+  listPaymentMethods(signal?: AbortSignal) {
+    return this.#call('list payment methods', 'GET', '/api/v1/payment-methods?accessible=true', paymentMethodSchema.array().max(1000), undefined, signal);
+  }
+
+  async listDelegations(signal?: AbortSignal) {
+    const answer = await this.#call('list delegations', 'GET', '/api/v1/delegation?accessible=true', delegationListSchema, undefined, signal);
+    return answer.delegations;
+  }
+
+  getDelegation(delegationId: string, signal?: AbortSignal) {
+    return this.#call('get delegation', 'GET', `/api/v1/delegation/${encodeURIComponent(delegationId)}`, delegationSchema, undefined, signal);
+  }
+
+  async createDelegation(terms: DelegationTerms, signal?: AbortSignal) {
+    const answer = await this.#call('create delegation', 'POST', '/api/v1/delegation/create', createDelegationResponseSchema, terms, signal);
+    // delegationToken is a secret nobody here needs: it is dropped on purpose.
+    return { delegationId: answer.delegationId };
+  }
+
+  listDelegationTransactions(delegationId: string, signal?: AbortSignal) {
+    return this.#call('list delegation transactions', 'GET', `/api/v1/delegation/${encodeURIComponent(delegationId)}/transactions`, transactionListSchema, undefined, signal);
+  }
+
+  async #call<S extends z.ZodType>(
+    action: string,
+    method: string,
+    path: string,
+    schema: S,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<z.output<S>> {
+    return pRetry(() => this.#attempt(action, method, path, schema, body, signal), {
+      retries: this.#retries,
+      minTimeout: this.#retryDelayMs,
+      maxTimeout: this.#retryDelayMs * 16,
+      randomize: true,
+      ...(signal ? { signal } : {}),
+      shouldRetry: ({ error }) => error instanceof NeverminedBackendError && error.retryable,
+    });
+  }
+
+  async #attempt<S extends z.ZodType>(
+    action: string,
+    method: string,
+    path: string,
+    schema: S,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<z.output<S>> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    let response: Response;
+    try {
+      response = await this.#fetch(this.backendId + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#apiKey}`,
+          accept: 'application/json',
+          'nevermined-version': '1.1',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      // Network failures and our own timeout are transient: retried, then reported typed.
+      throw new NeverminedBackendError({ action, message: `network error: ${(error as Error).message}`, retryable: true });
+    }
+    const bytes = await readAllBounded(response.body, MAX_ANSWER_BYTES).catch(() => undefined);
+    const json = bytes === undefined ? undefined : safeJsonParse(Buffer.from(bytes).toString('utf8'));
+    const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+    if (!response.ok) {
+      const envelope = backendErrorSchema.safeParse(json);
+      const facts = envelope.success ? envelope.data : {};
+      throw backendError({
+        action,
+        status: response.status,
+        bckCode: facts.code,
+        correlationId: facts.correlationId ?? correlationId,
+        hint: facts.hint === undefined ? undefined : redact(facts.hint, this.secrets),
+        retryable: facts.retryable,
+        message: redact(facts.message ?? facts.error ?? response.statusText ?? 'request failed', this.secrets),
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new NeverminedBackendError({
+        action,
+        status: response.status,
+        correlationId,
+        message: `unexpected answer (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`,
+      });
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,27 @@
+/** A failure the sandbox injects into its next answer on one operation. */
+export type Fault =
+  | { kind: 'status'; status: number; code?: string; message?: string }
+  /** Destroys the connection without an answer (before or after doing the work). */
+  | { kind: 'reset'; after?: 'work' }
+  | { kind: 'delay'; ms: number };
+
+export type FaultTarget = 'mint' | 'backend' | 'seller' | 'purchase' | 'search';
+
+/** Per-operation queues of faults: each answer takes the next one, if any. */
+export class FaultQueue {
+  readonly #queues = new Map<FaultTarget, Fault[]>();
+
+  inject(target: FaultTarget, fault: Fault, times = 1): void {
+    const queue = this.#queues.get(target) ?? [];
+    for (let i = 0; i < times; i += 1) queue.push(fault);
+    this.#queues.set(target, queue);
+  }
+
+  take(target: FaultTarget): Fault | undefined {
+    return this.#queues.get(target)?.shift();
+  }
+
+  clear(): void {
+    this.#queues.clear();
+  }
+}

@@ -1,0 +1,126 @@
+import { backendHandler, type BackendCounters } from './backend-server.js';
+import { FaultQueue } from './faults.js';
+import { close, listen } from './http.js';
+import { sellerHandler, type SellerCounters, type SellerRequest, type SellerRoute } from './seller-server.js';
+import { World, type Plan } from './world.js';
+
+export type { Fault, FaultTarget } from './faults.js';
+export type { SellerRoute, SellerRequest } from './seller-server.js';
+export type { Plan, Charge, MintRecord, SandboxDelegation } from './world.js';
+export { World } from './world.js';
+
+export interface SandboxOptions {
+  /** Port of the backend; the seller takes the next free one. Default: random ports. */
+  port?: number;
+  /** Spending limit of the default delegation, in cents. Default 2000 ($20). */
+  delegationLimitCents?: number;
+}
+
+/** Plan ids of the default seller routes (decimal strings, like real Nevermined plan ids). */
+export const SANDBOX_PLANS = {
+  /** $1.00 buys 10 credits; 1 credit per call. */
+  basic: '1000000000000000000000000000000000000000000000000000000000000000000000000001',
+  /** $5.00 buys 5 credits, bound to an agent. */
+  premium: '1000000000000000000000000000000000000000000000000000000000000000000000000002',
+} as const;
+
+export interface Sandbox {
+  /** Base URL of the local Nevermined backend (use as backendUrl / NVM_BACKEND_URL). */
+  readonly backendUrl: string;
+  /** Base URL of the protected seller. */
+  readonly sellerUrl: string;
+  /** The default buyer: an API key, its account, an enrolled card and an Active delegation. */
+  readonly apiKey: string;
+  readonly principal: string;
+  readonly paymentMethodId: string;
+  readonly delegationId: string;
+  readonly world: World;
+  readonly faults: FaultQueue;
+  /** Every request the seller received, in order (headers and body bytes). */
+  readonly sellerRequests: SellerRequest[];
+  /** Adds or replaces a seller route. */
+  route(path: string, route: SellerRoute): void;
+  /** Counts of what happened: mints, charges, settlements, requests. */
+  stats(): SandboxStats;
+  /** Environment variables that point paying-fetch at this sandbox. */
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface SandboxStats {
+  mints: number;
+  mintRequests: number;
+  backendRequests: number;
+  charges: number;
+  chargedCents: number;
+  settlements: number;
+  sellerRequests: number;
+  paidResponses: number;
+  challenges: number;
+}
+
+/** Starts a local Nevermined backend and a protected seller on 127.0.0.1. */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const world = new World();
+  const faults = new FaultQueue();
+  world.addPlan({ planId: SANDBOX_PLANS.basic, priceCents: 100, credits: 10 } satisfies Plan);
+  world.addPlan({ planId: SANDBOX_PLANS.premium, priceCents: 500, credits: 5, agentId: 'agent-premium' });
+
+  const buyer = world.createAccount();
+  const card = world.addCard(buyer.principal);
+  const delegation = world.createDelegation(buyer, {
+    providerPaymentMethodId: card.id,
+    spendingLimitCents: options.delegationLimitCents ?? 2000,
+    durationSecs: 30 * 24 * 3600,
+  });
+
+  const routes = new Map<string, SellerRoute>([
+    ['/free', {}],
+    ['/weather', { planId: SANDBOX_PLANS.basic }],
+    ['/echo', { planId: SANDBOX_PLANS.basic }],
+    ['/premium', { planId: SANDBOX_PLANS.premium, agentId: 'agent-premium' }],
+  ]);
+  const backendCounters: BackendCounters = { requests: 0, mintRequests: 0 };
+  const sellerCounters: SellerCounters = { requests: 0, paidResponses: 0, challenges: 0 };
+  const sellerRequests: SellerRequest[] = [];
+
+  const backend = await listen(backendHandler(world, faults, backendCounters), options.port ?? 0);
+  const seller = await listen(
+    sellerHandler(world, routes, faults, sellerCounters, sellerRequests),
+    options.port ? options.port + 1 : 0,
+  );
+
+  return {
+    backendUrl: backend.url,
+    sellerUrl: seller.url,
+    apiKey: buyer.apiKey,
+    principal: buyer.principal,
+    paymentMethodId: card.id,
+    delegationId: delegation.delegationId,
+    world,
+    faults,
+    sellerRequests,
+    route: (path, route) => void routes.set(path, route),
+    stats: () => ({
+      mints: world.mints.length,
+      mintRequests: backendCounters.mintRequests,
+      backendRequests: backendCounters.requests,
+      charges: world.charges.length,
+      chargedCents: world.charges.reduce((sum, c) => sum + c.amountCents, 0),
+      settlements: world.settlements.length,
+      sellerRequests: sellerCounters.requests,
+      paidResponses: sellerCounters.paidResponses,
+      challenges: sellerCounters.challenges,
+    }),
+    env: () => ({
+      NVM_API_KEY: buyer.apiKey,
+      NVM_BACKEND_URL: backend.url,
+      NVM_DELEGATION_ID: delegation.delegationId,
+      NVM_PAYMENT_METHOD_ID: card.id,
+      PAYING_FETCH_SELLER_URL: seller.url,
+    }),
+    close: async () => {
+      await Promise.all([close(backend.server), close(seller.server)]);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+
+/** fetch's signature, as paying-fetch calls it: always a URL string and a plain init. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+let shared: Dispatcher | undefined;
+
+function sharedDispatcher(): Dispatcher {
+  // One keep-alive pool for every paying-fetch instance; proxies honoured when configured.
+  const proxied = process.env.HTTPS_PROXY || process.env.HTTP_PROXY || process.env.https_proxy || process.env.http_proxy;
+  shared ??= proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000 });
+  return shared;
+}
+
+/** The default transport: undici's own fetch over one shared keep-alive dispatcher. */
+export const defaultFetch: FetchLike = (input, init) =>
+  undiciFetch(input, { ...(init as object), dispatcher: sharedDispatcher() } as never) as unknown as Promise<Response>;

@@ -1,0 +1,25 @@
+import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
+import { decodeBase64Text } from '../util/base64.js';
+import { safeJsonParse } from '../util/safe-json.js';
+import { MAX_HEADER_BYTES } from './limits.js';
+import { settlementReceiptSchema, type SettlementReceipt } from './schemas.js';
+
+/**
+ * Decodes the settlement receipt from `payment-response` (v2) or `x-payment-response` (v1).
+ * Returns undefined when neither header is present; throws a typed error when one is malformed.
+ */
+export function decodeReceipt(headers: Headers): SettlementReceipt | undefined {
+  const name = headers.has('payment-response') ? 'payment-response' : 'x-payment-response';
+  const value = headers.get(name);
+  if (value === null) return undefined;
+  if (value.length > MAX_HEADER_BYTES) {
+    throw new InvalidPaymentDataError(`${name} header`, `larger than ${MAX_HEADER_BYTES} bytes`);
+  }
+  const json = decodeBase64Text(value);
+  if (json === undefined) throw new InvalidPaymentDataError(`${name} header`, 'not base64');
+  const parsed = settlementReceiptSchema.safeParse(safeJsonParse(json));
+  if (!parsed.success) {
+    throw new InvalidPaymentDataError(`${name} header`, parsed.error.issues[0]?.message ?? 'invalid');
+  }
+  return parsed.data;
+}
