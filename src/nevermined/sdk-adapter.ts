@@ -81,7 +81,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     return { accessToken: answer.accessToken };
   }
 
-  listPaymentMethods(signal?: AbortSignal) {
+  async listPaymentMethods(signal?: AbortSignal) {
     const method = this.#payments.delegation?.listPaymentMethods?.bind(this.#payments.delegation);
     if (!method) return this.#viaFallback('list payment methods').listPaymentMethods(signal);
     return this.#sdk('list payment methods', paymentMethodSchema.array().max(1000), () => method({ accessible: true }));
@@ -116,7 +116,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     return { delegationId: answer.delegationId };
   }
 
-  listDelegationTransactions(delegationId: string, signal?: AbortSignal) {
+  async listDelegationTransactions(delegationId: string, signal?: AbortSignal) {
     const list = this.#payments.delegation?.listDelegationTransactions?.bind(this.#payments.delegation);
     if (list) return this.#sdk('list delegation transactions', transactionListSchema, () => list(delegationId));
     return this.#viaFallback('list delegation transactions').listDelegationTransactions(delegationId, signal);

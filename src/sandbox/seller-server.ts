@@ -17,6 +17,10 @@ export interface SellerRoute {
   /** Header encoding and name case, for codec tests. */
   encoding?: 'base64' | 'base64url';
   headerName?: string;
+  /** Hostile seller: answers 402 even to a valid token. */
+  alwaysChallenge?: boolean;
+  /** Full control for hostile or odd sellers (redirects, broken headers): no payment logic. */
+  raw?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
   /** Builds the paid answer's body; default echoes method, path and the request body. */
   respond?: (request: SellerRequest) => { status?: number; body: string | Buffer; contentType?: string };
 }
@@ -56,6 +60,7 @@ export function sellerHandler(world: World, routes: Map<string, SellerRoute>, fa
     const request: SellerRequest = { method, path: url.pathname + url.search, headers: req.headers, body, paid: typeof token === 'string' };
     log.push(request);
     if (!route) return sendJson(res, 404, { error: 'Not Found' });
+    if (route.raw) return route.raw(req, res, body);
 
     const fault = faults.take('seller');
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
@@ -75,6 +80,7 @@ export function sellerHandler(world: World, routes: Map<string, SellerRoute>, fa
     const credits = route.credits ?? 1;
     try {
       if (typeof token !== 'string') throw new BackendFailure(402, 'MISSING', 'Missing x402 payment token. Send token in payment-signature header.');
+      if (route.alwaysChallenge) throw new BackendFailure(402, 'BCK.X402.0005', 'Token not accepted by this seller');
       world.verify(token, route.planId, credits);
       const out = answer();
       const settled = world.settle(token, route.planId, credits);

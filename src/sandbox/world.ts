@@ -95,6 +95,8 @@ export class World {
   readonly credits = new Map<string, number>();
   readonly #tokens = new Map<string, TokenRecord>();
   #offsetMs = 0;
+  /** Mint single-use (v3) tokens whatever the buyer asks for. */
+  singleUseTokens = false;
 
   now(): number {
     return Date.now() + this.#offsetMs;
@@ -220,7 +222,7 @@ export class World {
     if (accepted.scheme === 'nvm:card-delegation' && accepted.network !== d.provider) {
       throw new BackendFailure(400, 'BCK.X402.0013', 'Accepted scheme/network does not match the delegation');
     }
-    const singleUse = tokenVersion === 3;
+    const singleUse = tokenVersion === 3 || this.singleUseTokens;
     const token = Buffer.from(
       JSON.stringify({
         x402Version: 2,
@@ -268,6 +270,11 @@ export class World {
     record.used = true;
     this.settlements.push({ planId, principal: record.principal, credits: creditsUsed, ...(orderTx ? { orderTx } : {}), at: this.now() });
     return { creditsRedeemed: creditsUsed, remainingBalance: remaining, ...(orderTx ? { orderTx } : {}) };
+  }
+
+  /** Forgets every issued token, as when the backend invalidates them: sellers refuse them from now on. */
+  forgetTokens(): void {
+    this.#tokens.clear();
   }
 
   balance(principal: string, planId: string): number {

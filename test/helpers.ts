@@ -1,0 +1,65 @@
+import { inspect } from 'node:util';
+import { afterEach } from 'vitest';
+import { createPayingFetch, type PayingFetch, type PayingFetchOptions } from '../src/index.js';
+import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
+
+const open: Sandbox[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+/** A fresh sandbox per test, closed after it. */
+export async function sandbox(options?: Parameters<typeof createSandbox>[0]): Promise<Sandbox> {
+  const sb = await createSandbox(options);
+  open.push(sb);
+  return sb;
+}
+
+/** Every event a PayingFetch emits, kept for assertions (and secret scans). */
+export interface Recorded {
+  pay: PayingFetch;
+  events: Array<{ type: string; event: unknown }>;
+  count(type: string): number;
+}
+
+export function record(pay: PayingFetch): Recorded {
+  const events: Recorded['events'] = [];
+  for (const type of ['mint', 'payment', 'receipt', 'blocked'] as const) {
+    pay.on(type, (event) => events.push({ type, event }));
+  }
+  return { pay, events, count: (type) => events.filter((e) => e.type === type).length };
+}
+
+export function payingFetchFor(sb: Sandbox, extra: Partial<PayingFetchOptions> = {}): Recorded {
+  return record(
+    createPayingFetch({
+      nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId },
+      backendRetryDelayMs: 5,
+      ...extra,
+    }),
+  );
+}
+
+/** Every token the seller ever received. */
+export function tokensSeen(sb: Sandbox): string[] {
+  return sb.sellerRequests.flatMap((r) => {
+    const value = r.headers['payment-signature'] ?? r.headers['x-payment'];
+    return typeof value === 'string' ? [value] : [];
+  });
+}
+
+/** Fails when any secret appears in the given things (serialised every way a user might print them). */
+export function expectNoSecrets(things: unknown[], secrets: string[]): void {
+  const text = things.map((t) => `${safeJson(t)}\n${inspect(t, { depth: 10, showHidden: true })}\n${String(t)}`).join('\n');
+  for (const secret of secrets) {
+    if (text.includes(secret)) throw new Error(`a secret leaked (${secret.slice(0, 12)}...)`);
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack, cause: v.cause } : v));
+  } catch {
+    return '';
+  }
+}
