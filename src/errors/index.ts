@@ -5,3 +5,8 @@ export * from './body-not-replayable-error.js';
 export * from './payment-rejected-error.js';
 export * from './backend-error.js';
 export * from './delegation-errors.js';
+export * from './budget-exceeded-error.js';
+export * from './velocity-exceeded-error.js';
+export * from './policy-denied-error.js';
+export * from './consent-required-error.js';
+export * from './payment-outcome-unknown-error.js';

@@ -1,9 +1,13 @@
-import { ConfigurationError } from '../errors/configuration-error.js';
-import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
+import { PayingFetchError } from '../errors/paying-fetch-error.js';
+import { PaymentOutcomeUnknownError } from '../errors/payment-outcome-unknown-error.js';
 import { PaymentRejectedError } from '../errors/payment-rejected-error.js';
-import type { NeverminedClient } from '../nevermined/client.js';
-import { NeverminedRestClient } from '../nevermined/rest-client.js';
-import { isPaymentsLike, NeverminedSdkAdapter } from '../nevermined/sdk-adapter.js';
+import { backendError, findBckCode } from '../nevermined/backend-errors.js';
+import { delegationEnded, DelegationManager } from '../nevermined/delegations.js';
+import { reconcile, type ReconcileReport } from '../nevermined/reconcile.js';
+import { Ledger, type BudgetView } from '../policy/ledger.js';
+import { assertAllowed, parsePolicy } from '../policy/policy.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ReceiptQuery, ReceiptRecord } from '../store/types.js';
 import { redact } from '../util/redact.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
@@ -12,11 +16,13 @@ import { MAX_CHALLENGE_BODY_BYTES } from '../x402/limits.js';
 import { paymentHeaderName } from '../x402/payment-header.js';
 import { readChallenge } from '../x402/payment-required.js';
 import { decodeReceipt } from '../x402/receipt.js';
-import type { PaymentRequired, SettlementReceipt } from '../x402/schemas.js';
-import { Emitter, type BlockedEvent, type Listener, type PayingFetchEvents } from './events.js';
+import type { PaymentRequired, PaymentRequirement, SettlementReceipt } from '../x402/schemas.js';
+import { buildClient } from './build-client.js';
+import { Emitter, type Listener, type PayingFetchEvents } from './events.js';
 import { chooseEntry, NEVERMINED_SCHEMES, NeverminedPayer } from './nevermined-payer.js';
 import type { PayingFetchOptions } from './options.js';
 import { attachReceipt } from './receipts.js';
+import { Recorder } from './recorder.js';
 import { toReplayable, type ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
@@ -24,66 +30,99 @@ import { TokenCache, type HeldToken } from './token-cache.js';
 /** fetch, plus what an agent needs to steer itself. */
 export interface PayingFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>;
-  /** Subscribes to `mint`, `payment`, `receipt`, `blocked`; returns an unsubscribe function. */
+  /** Subscribes to `mint`, `payment`, `receipt`, `blocked`, `budget-warning`; returns an unsubscribe function. */
   on<E extends keyof PayingFetchEvents>(event: E, listener: Listener<E>): () => void;
+  /** Reserved, committed and remaining cents, in total and per window. */
+  budget(): Promise<BudgetView>;
+  /** Receipts of paid calls, newest last. */
+  receipts(query?: ReceiptQuery): Promise<ReceiptRecord[]>;
+  /** Compares the ledger with the backend's delegation transactions. */
+  reconcile(): Promise<ReconcileReport>;
 }
 
 /** Sends, replays after a 402 with a cached or fresh token, and never more than these many times. */
 const MAX_SENDS_PER_CALL = 4;
 
-function buildClient(options: PayingFetchOptions, transport: FetchLike): { client: NeverminedClient; delegationId: string | undefined } {
-  const nvm = options.nevermined;
-  if (nvm === undefined) throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance)');
-  if (isPaymentsLike(nvm)) {
-    return { client: new NeverminedSdkAdapter({ payments: nvm }), delegationId: options.delegationId };
-  }
-  const rest = nvm.apiKey
-    ? new NeverminedRestClient({
-        apiKey: nvm.apiKey,
-        backendUrl: nvm.backendUrl,
-        fetch: transport,
-        retries: options.backendRetries,
-        retryDelayMs: options.backendRetryDelayMs,
-      })
-    : undefined;
-  const delegationId = nvm.delegationId ?? options.delegationId;
-  if (nvm.payments) {
-    return { client: new NeverminedSdkAdapter({ payments: nvm.payments, principal: nvm.principal, fallback: rest }), delegationId };
-  }
-  if (!rest) throw new ConfigurationError('nevermined.apiKey is required (or pass a Payments instance as nevermined.payments)');
-  return { client: rest, delegationId };
-}
-
-/** Creates a fetch that pays Nevermined x402 402s with the configured delegation. */
+/** Creates a fetch that pays Nevermined x402 402s within the spending policy. */
 export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const transport: FetchLike = options.fetch ?? defaultFetch;
-  const { client, delegationId } = buildClient(options, transport);
+  const policy = parsePolicy(options.policy);
+  const now = options.clock ?? Date.now;
+  const { client, source } = buildClient(options, transport);
   const events = new Emitter();
+  const ledger = new Ledger(options.store ?? new MemoryStore(), policy, now, (w) => events.emit('budget-warning', w));
+  const delegations = source ? new DelegationManager(client, ledger, policy, now, source) : undefined;
   const payer = new NeverminedPayer(client, new TokenCache(), events);
+  const recorder = new Recorder(client, ledger, now);
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
 
-  const blocked = (sent: Sent, response: Response, reason: string, detail: string, error?: Error): Response => {
-    const event: BlockedEvent = { url: sent.url, status: response.status, reason, detail: redact(detail, client.secrets), ...(error ? { error } : {}) };
-    events.emit('blocked', event);
+  const handBack = (url: string, response: Response, reason: string, detail: string, error?: Error): Response => {
+    events.emit('blocked', { url, status: response.status, reason, detail: redact(detail, client.secrets), ...(error ? { error } : {}) });
     return response;
   };
+
+  /** Policy refusals surface as a `blocked` event, then as the typed error. */
+  async function guarded<T>(url: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof PayingFetchError && ['POLICY_DENIED', 'BUDGET_EXCEEDED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED'].includes(error.code)) {
+        events.emit('blocked', { url, status: 402, reason: error.code.toLowerCase().replace(/_/g, '-'), detail: error.message, error });
+      }
+      throw error;
+    }
+  }
+
+  /** A token for this entry, from a delegation the policy allows; renews once if the delegation ended. */
+  async function tokenFor(entry: PaymentRequirement, x402Version: number, url: string, refused: HeldToken | undefined, signal?: AbortSignal): Promise<HeldToken> {
+    const origin = new URL(url).origin;
+    const planId = entry.planId as string;
+    assertAllowed(policy, { origin, planId, scheme: entry.scheme, network: entry.network });
+    await ledger.assertCapsOpen(origin, planId, `Paying ${origin}`);
+    let delegationId = await delegations!.current(planId, signal);
+    try {
+      return await payer.acquire(entry, x402Version, url, delegationId, refused, signal);
+    } catch (error) {
+      if (!delegationEnded(error)) throw error;
+      await delegations!.retire(delegationId);
+      delegationId = await delegations!.current(planId, signal);
+      return payer.acquire(entry, x402Version, url, delegationId, undefined, signal);
+    }
+  }
+
+  /** A cached token to send up front, when the route asked for a plan before and the policy still allows it. */
+  async function preemptive(url: string): Promise<HeldToken | undefined> {
+    const held = delegations ? payer.preemptive(url, (planId) => delegations.peek(planId)) : undefined;
+    if (!held) return undefined;
+    await ledger.assertCapsOpen(held.origin, held.entry.planId, `Paying ${held.origin}`);
+    return held;
+  }
 
   async function call(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = await toReplayable(input, init, bodyLimit);
     const signal = withTimeout(request.signal, options.timeoutMs);
     let target: ReplayableRequest = request;
-    let held: HeldToken | undefined = delegationId ? payer.preemptive(request.url, delegationId) : undefined;
-    let preemptive = held !== undefined;
+    let held = await guarded(request.url, () => preemptive(request.url));
+    let preemptiveSend = held !== undefined;
     let refusals = 0;
 
     for (let sends = 1; ; sends += 1) {
       const credentials = held ? { [paymentHeaderName(held.x402Version)]: held.token } : {};
-      const sent = await send(transport, target, credentials, held?.origin, signal);
-      if (held) {
-        events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId!, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive });
+      let sent: Sent;
+      try {
+        sent = await send(transport, target, credentials, held?.origin, signal);
+      } catch (error) {
+        if (!held) throw error;
+        // The payment went out and no answer came back: the charge may have happened.
+        const record = await recorder.unknown(target.url, target.method, held);
+        throw new PaymentOutcomeUnknownError({ url: target.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, error);
+      }
+      const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
+      if (held && paidHop) {
+        events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId!, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: preemptiveSend });
       }
       if (sent.response.status !== 402) {
-        if (held && new URL(sent.url).origin === held.origin) recordReceipt(sent, held);
+        if (held && paidHop) await settle(sent, held);
         return sent.response;
       }
 
@@ -93,47 +132,59 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       try {
         challenge = readChallenge(response.headers, bytes);
       } catch (error) {
-        return blocked(sent, response, 'invalid-challenge', (error as Error).message, error as InvalidPaymentDataError);
+        return handBack(sent.url, response, 'invalid-challenge', (error as Error).message, error as Error);
       }
-      if (!challenge) return blocked(sent, response, 'no-challenge', 'the 402 carries no x402 payment requirements');
+      if (!challenge) return handBack(sent.url, response, 'no-challenge', 'the 402 carries no x402 payment requirements');
       const entry = chooseEntry(challenge.accepts, NEVERMINED_SCHEMES);
       if (!entry) {
-        const offered = challenge.accepts.map((a) => a.scheme).join(', ');
-        return blocked(sent, response, 'unknown-scheme', `no payable scheme among: ${offered}`);
+        return handBack(sent.url, response, 'unknown-scheme', `no payable scheme among: ${challenge.accepts.map((a) => a.scheme).join(', ')}`);
       }
-      if (!delegationId) return blocked(sent, response, 'no-delegation', 'no delegationId configured to pay with');
+      if (!delegations) return handBack(sent.url, response, 'no-delegation', 'no delegationId or paymentMethodId configured to pay with');
 
-      let refusedToken: HeldToken | undefined;
+      let refused: HeldToken | undefined;
+      const message = sellerMessage(bytes, challenge, client.secrets);
       if (held && payer.refused(held, sent.url, entry)) {
         payer.drop(held);
-        refusedToken = held;
+        refused = held;
         refusals += 1;
-        if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
-          throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: sellerMessage(bytes, challenge, client.secrets) });
-        }
-      } else if (sends >= MAX_SENDS_PER_CALL) {
-        throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: sellerMessage(bytes, challenge, client.secrets) });
+        // The seller says the delegation itself can pay no more: retire it (renewal follows the policy).
+        const code = findBckCode(message);
+        const ended = code ? backendError({ action: 'settle', bckCode: code, status: 402, message: message ?? code }) : undefined;
+        if (ended && delegationEnded(ended)) await delegations.retire(held.delegationId);
       }
-      held = await payer.acquire(entry, challenge.x402Version, sent.url, delegationId, refusedToken, signal);
-      preemptive = false;
+      if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
+        throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message });
+      }
+      held = await guarded(sent.url, () => tokenFor(entry, challenge.x402Version, sent.url, refused, signal));
+      preemptiveSend = false;
       // Replay exactly the hop that asked for payment: its URL, method and body.
       target = { ...request, url: sent.url, method: sent.method, body: sent.body };
     }
   }
 
-  function recordReceipt(sent: Sent, held: HeldToken): void {
+  /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
+  async function settle(sent: Sent, held: HeldToken): Promise<void> {
     let receipt: SettlementReceipt | undefined;
     try {
       receipt = decodeReceipt(sent.response.headers);
     } catch (error) {
       events.emit('blocked', { url: sent.url, status: sent.response.status, reason: 'invalid-receipt', detail: (error as Error).message });
     }
+    if (!receipt && sent.response.status >= 500) {
+      await sent.response.body?.cancel();
+      const record = await recorder.unknown(sent.url, sent.method, held);
+      throw new PaymentOutcomeUnknownError({ url: sent.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, new Error(`HTTP ${sent.response.status}`));
+    }
     if (receipt) attachReceipt(sent.response, receipt);
+    await recorder.paid(sent.url, sent.method, sent.response.status, held, receipt);
     events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId!, tokenHash: held.tokenHash, receipt });
   }
 
   const payingFetch = call as PayingFetch;
   payingFetch.on = (event, listener) => events.on(event, listener);
+  payingFetch.budget = () => ledger.budget();
+  payingFetch.receipts = (query) => ledger.store.receipts(query);
+  payingFetch.reconcile = () => reconcile(client, ledger, now);
   return payingFetch;
 }
 
@@ -147,6 +198,6 @@ function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefi
 function sellerMessage(bytes: Uint8Array | undefined, challenge: PaymentRequired, secrets: ReadonlyArray<string>): string | undefined {
   const json = bytes ? safeJsonParse(Buffer.from(bytes).toString('utf8')) : undefined;
   const body = (typeof json === 'object' && json !== null ? json : {}) as { message?: unknown; error?: unknown };
-  const text = [body.message, body.error, challenge.error].find((v): v is string => typeof v === 'string');
+  const text = [body.message, body.error, challenge.error].find((v): v is string => typeof v === 'string' && v !== 'Payment Required');
   return text === undefined ? undefined : redact(text.slice(0, 1000), secrets);
 }

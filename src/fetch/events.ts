@@ -45,7 +45,11 @@ export interface BlockedEvent {
   error?: Error;
 }
 
+export type { BudgetWarning as BudgetWarningEvent } from '../policy/ledger.js';
+import type { BudgetWarning } from '../policy/ledger.js';
+
 export interface PayingFetchEvents {
+  'budget-warning': BudgetWarning;
   mint: MintEvent;
   payment: PaymentEvent;
   receipt: ReceiptEvent;

@@ -30,9 +30,10 @@ export class NeverminedPayer {
   ) {}
 
   /** A cached token to send before any 402, when this route asked for a plan we hold one for. */
-  preemptive(url: string, delegationId: string): HeldToken | undefined {
+  preemptive(url: string, delegationFor: (planId: string | undefined) => string | undefined): HeldToken | undefined {
     const memory = this.cache.recall(url);
-    if (!memory) return undefined;
+    const delegationId = memory && delegationFor(memory.entry.planId);
+    if (!memory || !delegationId) return undefined;
     return this.cache.get(this.#key(new URL(url).origin, memory.entry, delegationId));
   }
 

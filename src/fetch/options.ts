@@ -1,12 +1,16 @@
 import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
+import type { Policy } from '../policy/policy.js';
+import type { Store } from '../store/types.js';
 
 export interface NeverminedOptions {
   /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
   apiKey?: string | undefined;
   /** Overrides the backend chosen from the key prefix (sandbox, tests). Else NVM_BACKEND_URL. */
   backendUrl?: string | undefined;
-  /** Pay with this delegation. */
+  /** Pay with this delegation (its remaining budget is reserved against the policy's budget). */
   delegationId?: string | undefined;
+  /** Or: create delegations from this enrolled card (`pm_...`) within `policy.delegation` terms. */
+  paymentMethodId?: string | undefined;
   /** A `@nevermined-io/payments` 1.x instance to mint with instead of the built-in REST client. */
   payments?: PaymentsLike | undefined;
   /** The buyer's account when it cannot be read from the API key or the SDK. */
@@ -27,6 +31,12 @@ export interface PayingFetchOptions {
   timeoutMs?: number | undefined;
   /** Largest streamed request body buffered so it can be replayed after a 402. Default 16 MiB. */
   maxReplayBodyBytes?: number | undefined;
+  /** The spending policy: budgets, caps, allow/deny lists, velocity, consent. Validated on creation. */
+  policy?: Policy | undefined;
+  /** Where the ledger and receipts live. Default: in memory (lost with the process). */
+  store?: Store | undefined;
+  /** Clock for budget windows and expiry (ms since epoch). Default Date.now. */
+  clock?: (() => number) | undefined;
   /** Retries of transient backend failures. Default 3. */
   backendRetries?: number | undefined;
   /** First backoff delay of backend retries, ms. Default 200. */

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { DelegationExpiredError, DelegationUnusableError, InvalidApiKeyError, NeverminedBackendError } from '../../src/index.js';
+import { CardDeclinedError, DelegationExpiredError, DelegationUnusableError, InvalidApiKeyError, NeverminedBackendError } from '../../src/index.js';
 import { expectNoSecrets, payingFetchFor, sandbox } from '../helpers.js';
 
 describe('backend failures', () => {
   it('keep their BCK code, status and correlation id in a typed error', async () => {
     const sb = await sandbox();
-    sb.world.advance(31 * 24 * 3600 * 1000); // the default delegation lasts 30 days
+    sb.faults.inject('mint', { kind: 'status', status: 402, code: 'BCK.X402.0049', message: 'Card declined' });
     const { pay } = payingFetchFor(sb);
     const error = await pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DelegationExpiredError);
-    expect(error).toMatchObject({ code: 'DELEGATION_EXPIRED', bckCode: 'BCK.X402.0021', status: 402, correlationId: expect.stringMatching(/^corr-/) });
+    expect(error).toBeInstanceOf(CardDeclinedError);
+    expect(error).toMatchObject({ code: 'CARD_DECLINED', bckCode: 'BCK.X402.0049', status: 402, correlationId: 'corr-injected', retryable: false });
     expect(sb.stats().charges).toBe(0);
+  });
+
+  it('an expired delegation is caught before minting', async () => {
+    const sb = await sandbox();
+    sb.world.advance(31 * 24 * 3600 * 1000); // the default delegation lasts 30 days
+    const error = await payingFetchFor(sb).pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DelegationExpiredError);
+    expect(error).toMatchObject({ code: 'DELEGATION_EXPIRED', bckCode: 'BCK.X402.0021' });
+    expect(sb.stats()).toMatchObject({ mintRequests: 0, charges: 0 });
   });
 
   it('a revoked delegation is DelegationUnusableError (BCK.X402.0020)', async () => {
@@ -27,7 +36,7 @@ describe('backend failures', () => {
     const { pay } = payingFetchFor(sb, { nevermined: { apiKey: badKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId } });
     const error = await pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidApiKeyError);
-    expect(sb.stats().mintRequests).toBe(1);
+    expect(sb.stats()).toMatchObject({ backendRequests: 1, mints: 0 });
     expectNoSecrets([error], [badKey]);
   });
 

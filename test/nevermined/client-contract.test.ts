@@ -76,7 +76,8 @@ describe('the Payments SDK adapter', () => {
     expect(() => createPayingFetch({ nevermined: payments, delegationId: sb.delegationId })).toThrow(/principal/);
     const withPrincipal = createPayingFetch({ nevermined: { payments, principal: sb.principal, delegationId: sb.delegationId } });
     expect((await withPrincipal(`${sb.sellerUrl}/weather`)).status).toBe(200);
-    expect(payments.calls).toEqual(['getX402AccessToken']);
+    // The 1.x SDK has no delegation getter: the adapter finds it in the list, then mints.
+    expect(payments.calls).toEqual(['listDelegations', 'getX402AccessToken']);
   });
 
   it('uses the REST client for what the SDK lacks (delegation transactions) when an API key is given', async () => {

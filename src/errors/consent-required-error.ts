@@ -1,0 +1,12 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** Spending more needs consent the policy does not give (`autoRenew`, `autoTopUp`, or their caps). */
+export class ConsentRequiredError extends PayingFetchError {
+  /** The consent missing: `autoRenew`, `autoTopUp`, `autoRenew.maxPerDay`, ... */
+  readonly consent: string;
+
+  constructor(consent: string, situation: string) {
+    super('CONSENT_REQUIRED', `${situation}; spending more needs policy.${consent}`);
+    this.consent = consent;
+  }
+}

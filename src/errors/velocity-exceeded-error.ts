@@ -1,0 +1,13 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** Too many purchases (or delegations) in a window: the policy's `maxPurchasesPer`. */
+export class VelocityExceededError extends PayingFetchError {
+  readonly limit: string;
+  readonly max: number;
+
+  constructor(limit: string, max: number) {
+    super('VELOCITY_EXCEEDED', `The policy allows ${max} purchase(s) in ${limit}; wait for the window to roll over`);
+    this.limit = limit;
+    this.max = max;
+  }
+}

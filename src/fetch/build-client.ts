@@ -1,0 +1,30 @@
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { NeverminedClient } from '../nevermined/client.js';
+import type { DelegationSource } from '../nevermined/delegations.js';
+import { NeverminedRestClient } from '../nevermined/rest-client.js';
+import { isPaymentsLike, NeverminedSdkAdapter } from '../nevermined/sdk-adapter.js';
+import type { FetchLike } from '../util/transport.js';
+import type { PayingFetchOptions } from './options.js';
+
+/** The Nevermined client and where delegations come from, from the options. */
+export function buildClient(options: PayingFetchOptions, transport: FetchLike): { client: NeverminedClient; source: DelegationSource | undefined } {
+  const nvm = options.nevermined;
+  if (nvm === undefined) throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance)');
+  if (isPaymentsLike(nvm)) {
+    return { client: new NeverminedSdkAdapter({ payments: nvm }), source: sourceOf(options.delegationId, undefined) };
+  }
+  const rest = nvm.apiKey
+    ? new NeverminedRestClient({ apiKey: nvm.apiKey, backendUrl: nvm.backendUrl, fetch: transport, retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs })
+    : undefined;
+  const source = sourceOf(nvm.delegationId ?? options.delegationId, nvm.paymentMethodId);
+  if (nvm.payments) return { client: new NeverminedSdkAdapter({ payments: nvm.payments, principal: nvm.principal, fallback: rest }), source };
+  if (!rest) throw new ConfigurationError('nevermined.apiKey is required (or pass a Payments instance as nevermined.payments)');
+  return { client: rest, source };
+}
+
+function sourceOf(delegationId: string | undefined, paymentMethodId: string | undefined): DelegationSource | undefined {
+  if (delegationId && paymentMethodId) throw new ConfigurationError('Give nevermined.delegationId or nevermined.paymentMethodId, not both');
+  if (delegationId) return { delegationId };
+  if (paymentMethodId) return { paymentMethodId };
+  return undefined;
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { NeverminedClient } from '../nevermined/client.js';
+import type { Ledger } from '../policy/ledger.js';
+import type { ReceiptRecord } from '../store/types.js';
+import type { SettlementReceipt } from '../x402/schemas.js';
+import type { HeldToken } from './token-cache.js';
+
+/** Writes a receipt for every paid call; learns what a card charge cost when a settlement made one. */
+export class Recorder {
+  constructor(
+    private readonly client: NeverminedClient,
+    private readonly ledger: Ledger,
+    private readonly now: () => number,
+    private readonly labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {},
+  ) {}
+
+  async paid(url: string, method: string, status: number, held: HeldToken, receipt: SettlementReceipt | undefined): Promise<ReceiptRecord> {
+    const record = this.#base(url, method, status, held);
+    record.outcome = receipt ? 'paid' : 'no-receipt';
+    if (receipt) {
+      Object.assign(record, {
+        transaction: receipt.transaction,
+        creditsRedeemed: receipt.creditsRedeemed,
+        remainingBalance: receipt.remainingBalance,
+        orderTx: receipt.orderTx,
+        amountCents: receipt.orderTx ? undefined : 0,
+      });
+      if (receipt.orderTx) record.amountCents = await this.#learnCharge(receipt.orderTx, held, record.origin);
+    }
+    await this.ledger.store.appendReceipt(record);
+    return record;
+  }
+
+  /** The paid request got no answer: the receipt says so, and reconcile() will settle it. */
+  async unknown(url: string, method: string, held: HeldToken): Promise<ReceiptRecord> {
+    const record = { ...this.#base(url, method, 0, held), outcome: 'unknown' as const };
+    await this.ledger.store.appendReceipt(record);
+    return record;
+  }
+
+  #base(url: string, method: string, status: number, held: HeldToken): ReceiptRecord {
+    const { origin, pathname } = new URL(url);
+    return {
+      id: randomUUID(),
+      at: this.now(),
+      method,
+      origin,
+      path: pathname,
+      status,
+      scheme: held.entry.scheme,
+      network: held.entry.network,
+      planId: held.entry.planId,
+      agentId: held.entry.extra?.agentId,
+      delegationId: held.delegationId,
+      tokenHash: held.tokenHash,
+      outcome: 'paid',
+      ...(this.labels.agent ? { agent: this.labels.agent } : {}),
+      ...(this.labels.tags ? { tags: { ...this.labels.tags } } : {}),
+    };
+  }
+
+  /** One backend call per card charge: the delegation's transactions tell its amount. */
+  async #learnCharge(orderTx: string, held: HeldToken, origin: string): Promise<number | undefined> {
+    const id = `charge:${orderTx}`;
+    if (await this.ledger.store.getEntry(id)) return (await this.ledger.store.getEntry(id))?.amountCents;
+    let amount: number | undefined;
+    try {
+      amount = (await this.client.listDelegationTransactions(held.delegationId)).find((t) => t.providerTransactionId === orderTx)?.amountCents;
+    } catch {
+      amount = undefined; // reconcile() will find it
+    }
+    if (amount === undefined) return undefined;
+    await this.ledger.reserve(
+      { id, kind: 'charge', amountCents: amount, origin, planId: held.entry.planId, delegationId: held.delegationId, transactionId: orderTx, what: 'a card charge' },
+      { enforce: false },
+    );
+    await this.ledger.commit(id);
+    return amount;
+  }
+}

@@ -1,0 +1,217 @@
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { ConsentRequiredError } from '../errors/consent-required-error.js';
+import { NeverminedBackendError } from '../errors/backend-error.js';
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
+import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
+import { DAY_MS, shortestWindowMs } from '../policy/limits.js';
+import type { Ledger } from '../policy/ledger.js';
+import { consentOf, type Policy } from '../policy/policy.js';
+import type { LimitCheck } from '../store/types.js';
+import { SingleFlight } from '../util/single-flight.js';
+import { backendError } from './backend-errors.js';
+import type { NeverminedClient } from './client.js';
+import type { Delegation } from './schemas.js';
+
+/** Where delegations come from: one given delegation, or a card paying-fetch delegates from. */
+export type DelegationSource = { delegationId: string } | { paymentMethodId: string };
+
+interface Active {
+  delegationId: string;
+  entryId: string;
+  reservedCents: number;
+  expiresAt: number;
+  planId: string | null;
+}
+
+const STATUS_CODES: Record<string, string> = { Expired: 'BCK.X402.0021', Exhausted: 'BCK.X402.0022', Revoked: 'BCK.X402.0020' };
+const DEFAULT_DURATION_SECS = 30 * 24 * 3600;
+
+/** Errors after which a delegation cannot pay any more (a declined card is not one: renewing would not help). */
+export function delegationEnded(error: unknown): boolean {
+  return error instanceof NeverminedBackendError && ['DELEGATION_EXPIRED', 'DELEGATION_EXHAUSTED', 'DELEGATION_BUDGET_TOO_SMALL', 'DELEGATION_UNUSABLE'].includes(error.code);
+}
+
+function expiryOf(d: Delegation): number {
+  const at = d.expiresAt ? Date.parse(d.expiresAt) : Number.NaN;
+  return Number.isFinite(at) ? at : Number.POSITIVE_INFINITY;
+}
+
+function remainingOf(d: Delegation): number {
+  return d.remainingBudgetCents ?? Math.max(0, d.spendingLimitCents - (d.amountSpentCents ?? 0));
+}
+
+/**
+ * The delegation lifecycle: adopt the given delegation or discover/create one on the card, reserve
+ * its limit in the ledger before using it, cache it while valid, and renew within the policy.
+ */
+export class DelegationManager {
+  #active: Active | undefined;
+  #endedOnce = false;
+  readonly #flight = new SingleFlight<Active>();
+
+  constructor(
+    private readonly client: NeverminedClient,
+    private readonly ledger: Ledger,
+    private readonly policy: Policy,
+    private readonly now: () => number,
+    private readonly source: DelegationSource,
+  ) {}
+
+  /** The delegation to pay `planId` with right now, from cache when still valid (no backend call). */
+  peek(planId?: string): string | undefined {
+    const active = this.#active;
+    return active && this.#usable(active, planId) ? active.delegationId : undefined;
+  }
+
+  async current(planId: string, signal?: AbortSignal): Promise<string> {
+    const cached = this.peek(planId);
+    if (cached) return cached;
+    const { value } = await this.#flight.run(`acquire:${planId}`, async () => {
+      if (this.#active && !this.#usable(this.#active, planId)) await this.retire(this.#active.delegationId);
+      return 'delegationId' in this.source ? this.#adopt(this.source.delegationId, signal) : this.#fromCard(this.source.paymentMethodId, planId, signal);
+    });
+    this.#active = value;
+    return value.delegationId;
+  }
+
+  /** The delegation can pay no more: commit what it actually spent, free the rest, forget it. */
+  async retire(delegationId: string): Promise<void> {
+    const active = this.#active;
+    if (active?.delegationId !== delegationId) return;
+    this.#active = undefined;
+    this.#endedOnce = true;
+    let spent = active.reservedCents; // unknown spend stays fully counted
+    try {
+      const d = await this.client.getDelegation(delegationId);
+      spent = Math.min(active.reservedCents, d.amountSpentCents ?? active.reservedCents);
+    } catch {
+      // keep the whole reservation
+    }
+    await this.ledger.close(active.entryId, spent);
+  }
+
+  #usable(active: Active, planId: string | undefined): boolean {
+    return this.now() < active.expiresAt && (active.planId === null || planId === undefined || active.planId === planId);
+  }
+
+  /** Uses a given delegation: it must be Active; its remaining budget is reserved once. */
+  async #adopt(delegationId: string, signal?: AbortSignal): Promise<Active> {
+    const d = await this.client.getDelegation(delegationId, signal);
+    this.#assertActive(d);
+    return this.#reserveAdopted(d);
+  }
+
+  async #reserveAdopted(d: Delegation): Promise<Active> {
+    const entryId = `delegation:${d.delegationId}`;
+    const known = await this.ledger.store.getEntry(entryId);
+    const expiresAt = expiryOf(d);
+    const amount = known?.amountCents ?? remainingOf(d);
+    if (!known) {
+      await this.ledger.reserve({
+        id: entryId,
+        kind: 'delegation',
+        amountCents: amount,
+        endAt: expiresAt,
+        delegationId: d.delegationId,
+        planId: d.planId ?? undefined,
+        note: 'adopted',
+        what: `Delegation ${d.delegationId} (it can charge the card up to its remaining budget)`,
+      });
+    }
+    return { delegationId: d.delegationId, entryId, reservedCents: amount, expiresAt, planId: d.planId ?? null };
+  }
+
+  #assertActive(d: Delegation): void {
+    const expired = expiryOf(d) <= this.now();
+    const status = expired ? 'Expired' : d.status;
+    if (status === 'Active' && remainingOf(d) > 0) return;
+    const code = STATUS_CODES[status] ?? (status === 'Active' ? 'BCK.X402.0022' : 'BCK.X402.0019');
+    throw backendError({ action: 'use delegation', bckCode: code, message: `Delegation ${d.delegationId} is ${status === 'Active' ? 'exhausted' : status}` });
+  }
+
+  /** Discovers a usable delegation on the card, else creates one within the policy. */
+  async #fromCard(paymentMethodId: string, planId: string, signal?: AbortSignal): Promise<Active> {
+    const renewal = this.#endedOnce || (await this.ledger.store.entries({ kinds: ['delegation'] })).some((e) => e.state === 'committed');
+    const consent = consentOf(this.policy.autoRenew);
+    if (renewal && !consent.given) {
+      if ((await this.ledger.headroom()) <= 0) await this.#throwBudget(1, 'Renewing the delegation');
+      throw new ConsentRequiredError('autoRenew', `The delegation on card ${paymentMethodId} expired or ran out`);
+    }
+
+    const now = this.now();
+    const candidates = (await this.client.listDelegations(signal))
+      .filter((d) => d.providerPaymentMethodId === paymentMethodId && d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0)
+      .filter((d) => !d.planId || d.planId === planId)
+      .sort((a, b) => remainingOf(b) - remainingOf(a));
+    for (const d of candidates) {
+      try {
+        return await this.#reserveAdopted(d);
+      } catch (error) {
+        if (!(error instanceof BudgetExceededError)) throw error; // too big for the budget: try the next one
+      }
+    }
+    return this.#create(paymentMethodId, renewal, consent, signal);
+  }
+
+  async #create(paymentMethodId: string, renewal: boolean, consent: ReturnType<typeof consentOf>, signal?: AbortSignal): Promise<Active> {
+    const terms = this.policy.delegation ?? {};
+    const headroom = await this.ledger.headroom();
+    if (terms.spendingLimitCents === undefined && !Number.isFinite(headroom)) {
+      throw new ConfigurationError('Creating delegations from a card needs policy.delegation.spendingLimitCents or a budget');
+    }
+    const limit = Math.min(terms.spendingLimitCents ?? headroom, headroom);
+    if (limit <= 0) await this.#throwBudget(terms.spendingLimitCents ?? 1, 'A new delegation');
+    const window = shortestWindowMs(this.policy);
+    const durationSecs = terms.durationSecs ?? (window ? window / 1000 : DEFAULT_DURATION_SECS);
+    const extra: LimitCheck[] = [];
+    if (renewal && consent.maxPerDay !== undefined) extra.push({ name: 'autoRenew.maxPerDay', windowMs: DAY_MS, max: consent.maxPerDay, counts: true, kinds: ['delegation'], note: 'renewal' });
+    if (renewal && consent.maxCentsPerDay !== undefined) extra.push({ name: 'autoRenew.maxCentsPerDay', windowMs: DAY_MS, max: consent.maxCentsPerDay, kinds: ['delegation'], note: 'renewal' });
+
+    let entry;
+    try {
+      entry = await this.ledger.reserve({
+        kind: 'delegation',
+        amountCents: limit,
+        endAt: this.now() + durationSecs * 1000,
+        planId: terms.planId,
+        note: renewal ? 'renewal' : 'created',
+        what: 'A new delegation',
+        extra,
+      });
+    } catch (error) {
+      const limitName = (error as { limit?: string }).limit ?? '';
+      if ((error instanceof BudgetExceededError || error instanceof VelocityExceededError) && limitName.startsWith('autoRenew')) {
+        throw new ConsentRequiredError(limitName, `Renewing the delegation would pass the consent cap ${limitName}`);
+      }
+      throw error;
+    }
+    try {
+      const created = await this.client.createDelegation(
+        {
+          provider: terms.provider ?? 'stripe',
+          providerPaymentMethodId: paymentMethodId,
+          spendingLimitCents: limit,
+          durationSecs,
+          currency: terms.currency ?? 'usd',
+          planId: terms.planId,
+          maxTransactions: terms.maxTransactions,
+        },
+        signal,
+      );
+      await this.ledger.store.settle(entry.id, { state: 'reserved', delegationId: created.delegationId });
+      return { delegationId: created.delegationId, entryId: entry.id, reservedCents: limit, expiresAt: entry.endAt, planId: terms.planId ?? null };
+    } catch (error) {
+      // A definitive refusal frees the reservation; an unknown outcome keeps it (the delegation may exist).
+      if (error instanceof NeverminedBackendError && !error.retryable) await this.ledger.release(entry.id);
+      else await this.ledger.markUnknown(entry.id);
+      throw error;
+    }
+  }
+
+  async #throwBudget(requested: number, what: string): Promise<never> {
+    const view = await this.ledger.budget();
+    const windows = [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const;
+    const [name, w] = windows.find(([, w]) => w.remainingCents !== undefined && w.remainingCents <= 0) ?? windows[0];
+    throw new BudgetExceededError({ limit: name, limitCents: w.limitCents ?? 0, usedCents: w.reservedCents + w.committedCents, requestedCents: requested, what });
+  }
+}

@@ -1,0 +1,67 @@
+import { counts, usageOf } from './usage.js';
+import type { EntryChange, EntryKind, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
+
+const MAX_RECEIPTS = 100_000;
+
+/** The in-process store (the library's default). Atomic because reserve() never awaits inside. */
+export class MemoryStore implements Store {
+  readonly #entries = new Map<string, LedgerEntry>();
+  readonly #receipts: ReceiptRecord[] = [];
+
+  async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
+    const existing = this.#entries.get(entry.id);
+    if (existing) return { ok: true, entry: { ...existing } };
+    const reserved: LedgerEntry = { ...entry, state: 'reserved' };
+    for (const limit of limits) {
+      if (!counts(reserved, limit, now)) continue; // this limit is about other entries
+      const used = usageOf(this.#entries.values(), limit, now);
+      if (used + (limit.counts ? 1 : entry.amountCents) > limit.max) return { ok: false, violated: limit, used };
+    }
+    this.#entries.set(entry.id, reserved);
+    return { ok: true, entry: { ...reserved } };
+  }
+
+  async settle(id: string, change: EntryChange): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry) Object.assign(entry, definedOnly(change));
+  }
+
+  async getEntry(id: string): Promise<LedgerEntry | undefined> {
+    const entry = this.#entries.get(id);
+    return entry && { ...entry };
+  }
+
+  async entries(filter: { since?: number; kinds?: ReadonlyArray<EntryKind> } = {}): Promise<LedgerEntry[]> {
+    return [...this.#entries.values()]
+      .filter((e) => (filter.kinds ? filter.kinds.includes(e.kind) : true) && (filter.since === undefined || e.endAt > filter.since))
+      .map((e) => ({ ...e }));
+  }
+
+  async usage(limit: LimitCheck, now: number): Promise<number> {
+    return usageOf(this.#entries.values(), limit, now);
+  }
+
+  async appendReceipt(receipt: ReceiptRecord): Promise<void> {
+    this.#receipts.push({ ...receipt });
+    if (this.#receipts.length > MAX_RECEIPTS) this.#receipts.shift();
+  }
+
+  async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
+    const receipt = this.#receipts.find((r) => r.id === id);
+    if (receipt) Object.assign(receipt, change);
+  }
+
+  async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
+    const out = this.#receipts.filter(
+      (r) =>
+        (query.since === undefined || r.at >= query.since) &&
+        (query.origin === undefined || r.origin === query.origin) &&
+        (query.planId === undefined || r.planId === query.planId),
+    );
+    return (query.limit === undefined ? out : out.slice(-query.limit)).map((r) => ({ ...r }));
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
