@@ -24,7 +24,7 @@ export interface Recorded {
 
 export function record(pay: PayingFetch): Recorded {
   const events: Recorded['events'] = [];
-  for (const type of ['mint', 'payment', 'receipt', 'blocked'] as const) {
+  for (const type of ['mint', 'payment', 'receipt', 'blocked', 'budget-warning'] as const) {
     pay.on(type, (event) => events.push({ type, event }));
   }
   return { pay, events, count: (type) => events.filter((e) => e.type === type).length };
@@ -62,4 +62,17 @@ function safeJson(value: unknown): string {
   } catch {
     return '';
   }
+}
+
+/** A payingFetch that creates delegations from the sandbox card, on the sandbox clock. */
+export function cardPayingFetch(sb: Sandbox, policy: PayingFetchOptions['policy'], extra: Partial<PayingFetchOptions> = {}): Recorded {
+  return record(
+    createPayingFetch({
+      nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, paymentMethodId: sb.paymentMethodId },
+      policy,
+      clock: () => sb.world.now(),
+      backendRetryDelayMs: 5,
+      ...extra,
+    }),
+  );
 }

@@ -109,12 +109,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     for (let sends = 1; ; sends += 1) {
       const credentials = held ? { [paymentHeaderName(held.x402Version)]: held.token } : {};
       let sent: Sent;
+      const sentAt = now();
       try {
         sent = await send(transport, target, credentials, held?.origin, signal);
       } catch (error) {
         if (!held) throw error;
         // The payment went out and no answer came back: the charge may have happened.
-        const record = await recorder.unknown(target.url, target.method, held);
+        const record = await recorder.unknown(target.url, target.method, held, sentAt);
         throw new PaymentOutcomeUnknownError({ url: target.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, error);
       }
       const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
@@ -122,7 +123,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId!, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: preemptiveSend });
       }
       if (sent.response.status !== 402) {
-        if (held && paidHop) await settle(sent, held);
+        if (held && paidHop) await settle(sent, held, sentAt);
         return sent.response;
       }
 
@@ -163,7 +164,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   }
 
   /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
-  async function settle(sent: Sent, held: HeldToken): Promise<void> {
+  async function settle(sent: Sent, held: HeldToken, sentAt: number): Promise<void> {
     let receipt: SettlementReceipt | undefined;
     try {
       receipt = decodeReceipt(sent.response.headers);
@@ -172,7 +173,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     if (!receipt && sent.response.status >= 500) {
       await sent.response.body?.cancel();
-      const record = await recorder.unknown(sent.url, sent.method, held);
+      const record = await recorder.unknown(sent.url, sent.method, held, sentAt, sent.response.status);
       throw new PaymentOutcomeUnknownError({ url: sent.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, new Error(`HTTP ${sent.response.status}`));
     }
     if (receipt) attachReceipt(sent.response, receipt);

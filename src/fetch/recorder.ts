@@ -32,8 +32,9 @@ export class Recorder {
   }
 
   /** The paid request got no answer: the receipt says so, and reconcile() will settle it. */
-  async unknown(url: string, method: string, held: HeldToken): Promise<ReceiptRecord> {
-    const record = { ...this.#base(url, method, 0, held), outcome: 'unknown' as const };
+  async unknown(url: string, method: string, held: HeldToken, sentAt: number, status = 0): Promise<ReceiptRecord> {
+    // Dated when the payment went out: a charge it caused can only come after that.
+    const record = { ...this.#base(url, method, status, held), at: sentAt, outcome: 'unknown' as const };
     await this.ledger.store.appendReceipt(record);
     return record;
   }

@@ -139,9 +139,12 @@ export class DelegationManager {
     }
 
     const now = this.now();
+    const terms = this.policy.delegation ?? {};
+    // Adopt only what the policy would have created: no larger, bound to the same plan if it says so.
     const candidates = (await this.client.listDelegations(signal))
       .filter((d) => d.providerPaymentMethodId === paymentMethodId && d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0)
-      .filter((d) => !d.planId || d.planId === planId)
+      .filter((d) => (!d.planId || d.planId === planId) && (!terms.planId || d.planId === terms.planId))
+      .filter((d) => terms.spendingLimitCents === undefined || remainingOf(d) <= terms.spendingLimitCents)
       .sort((a, b) => remainingOf(b) - remainingOf(a));
     for (const d of candidates) {
       try {

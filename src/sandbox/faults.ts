@@ -21,6 +21,11 @@ export class FaultQueue {
     return this.#queues.get(target)?.shift();
   }
 
+  /** Returns a fault that did not apply (e.g. a drop after work, on a request that did no work). */
+  putBack(target: FaultTarget, fault: Fault): void {
+    this.#queues.set(target, [fault, ...(this.#queues.get(target) ?? [])]);
+  }
+
   clear(): void {
     this.#queues.clear();
   }

@@ -22,6 +22,8 @@ export const SANDBOX_PLANS = {
   basic: '1000000000000000000000000000000000000000000000000000000000000000000000000001',
   /** $5.00 buys 5 credits, bound to an agent. */
   premium: '1000000000000000000000000000000000000000000000000000000000000000000000000002',
+  /** $1.00 per call: every call charges the card (1 credit per purchase). */
+  metered: '1000000000000000000000000000000000000000000000000000000000000000000000000003',
 } as const;
 
 export interface Sandbox {
@@ -65,6 +67,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const faults = new FaultQueue();
   world.addPlan({ planId: SANDBOX_PLANS.basic, priceCents: 100, credits: 10 } satisfies Plan);
   world.addPlan({ planId: SANDBOX_PLANS.premium, priceCents: 500, credits: 5, agentId: 'agent-premium' });
+  world.addPlan({ planId: SANDBOX_PLANS.metered, priceCents: 100, credits: 1 });
 
   const buyer = world.createAccount();
   const card = world.addCard(buyer.principal);
@@ -79,6 +82,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ['/weather', { planId: SANDBOX_PLANS.basic }],
     ['/echo', { planId: SANDBOX_PLANS.basic }],
     ['/premium', { planId: SANDBOX_PLANS.premium, agentId: 'agent-premium' }],
+    ['/metered', { planId: SANDBOX_PLANS.metered }],
   ]);
   const backendCounters: BackendCounters = { requests: 0, mintRequests: 0 };
   const sellerCounters: SellerCounters = { requests: 0, paidResponses: 0, challenges: 0 };

@@ -102,6 +102,7 @@ export function sellerHandler(world: World, routes: Map<string, SellerRoute>, fa
       res.end(out.body);
     } catch (error) {
       if (!(error instanceof BackendFailure)) throw error;
+      if (fault?.kind === 'reset') faults.putBack('seller', fault); // no work was done: the drop waits for a paid request
       counters.challenges += 1;
       const message = error.code === 'MISSING' ? error.message : `${error.code}: ${error.message}`;
       const required = challengeFor(route, url.pathname, method);

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetExceededError, VelocityExceededError } from '../../src/index.js';
+import { Ledger } from '../../src/policy/ledger.js';
+import { DAY_MS, HOUR_MS } from '../../src/policy/limits.js';
+import { parsePolicy } from '../../src/policy/policy.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+
+function ledger(policy: unknown, start = 1_700_000_000_000) {
+  const clock = { t: start };
+  const warnings: unknown[] = [];
+  const l = new Ledger(new MemoryStore(), parsePolicy(policy), () => clock.t, (w) => warnings.push(w));
+  return { l, clock, warnings };
+}
+
+const purchase = (amountCents: number, extra = {}) => ({ kind: 'purchase' as const, amountCents, what: 'a pack', ...extra });
+
+describe('the ledger', () => {
+  it('reserves within the budget and refuses past it, with the facts', async () => {
+    const { l } = ledger({ budget: { lifetimeCents: 1000 } });
+    await l.reserve(purchase(700));
+    const error = await l.reserve(purchase(400)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toMatchObject({ code: 'BUDGET_EXCEEDED', limit: 'budget.lifetime', limitCents: 1000, usedCents: 700, remainingCents: 300, requestedCents: 400 });
+    expect((error as Error).message).toContain('$3.00 left');
+  });
+
+  it('200 concurrent reservations with room for 5 grant exactly 5', async () => {
+    const { l } = ledger({ budget: { perDayCents: 500 } });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => l.reserve(purchase(100))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof BudgetExceededError)).toBe(true);
+  });
+
+  it('a release (definitive failure) frees the money; an unknown outcome keeps it', async () => {
+    const { l } = ledger({ budget: { lifetimeCents: 100 } });
+    const first = await l.reserve(purchase(100));
+    await l.release(first.id);
+    const second = await l.reserve(purchase(100));
+    await l.markUnknown(second.id);
+    await expect(l.reserve(purchase(1))).rejects.toBeInstanceOf(BudgetExceededError);
+    expect((await l.budget()).unknownCents).toBe(100);
+  });
+
+  it('rolling windows free their money once the window has passed', async () => {
+    const { l, clock } = ledger({ budget: { perHourCents: 100, perDayCents: 250 } });
+    await l.reserve(purchase(100));
+    await expect(l.reserve(purchase(100))).rejects.toMatchObject({ limit: 'budget.perHour' });
+    clock.t += HOUR_MS + 1;
+    await l.reserve(purchase(100));
+    clock.t += HOUR_MS + 1;
+    await expect(l.reserve(purchase(100))).rejects.toMatchObject({ limit: 'budget.perDay', usedCents: 200 });
+    clock.t += DAY_MS;
+    await l.reserve(purchase(100));
+  });
+
+  it('a delegation weighs on every window its life overlaps', async () => {
+    const { l, clock } = ledger({ budget: { perHourCents: 500 } });
+    await l.reserve({ kind: 'delegation', amountCents: 500, endAt: clock.t + 3 * HOUR_MS, what: 'a delegation' });
+    clock.t += 2 * HOUR_MS; // the delegation can still be charged: the hour window still counts it
+    await expect(l.reserve(purchase(1))).rejects.toBeInstanceOf(BudgetExceededError);
+    clock.t += 2 * HOUR_MS; // expired over an hour ago
+    await l.reserve(purchase(500));
+  });
+
+  it('closing a delegation commits what it spent and frees the rest', async () => {
+    const { l } = ledger({ budget: { lifetimeCents: 1000 } });
+    const d = await l.reserve({ kind: 'delegation', amountCents: 1000, endAt: Date.now() + DAY_MS, what: 'a delegation' });
+    await l.close(d.id, 300);
+    const view = await l.budget();
+    expect(view.lifetime).toEqual({ limitCents: 1000, reservedCents: 0, committedCents: 300, remainingCents: 700 });
+  });
+
+  it('caps per origin count purchases and observed charges of that origin only', async () => {
+    const { l } = ledger({ perOrigin: { 'https://a.io': { lifetimeCents: 150 } } });
+    await l.reserve(purchase(100, { origin: 'https://a.io' }));
+    await l.reserve(purchase(1000, { origin: 'https://b.io' }));
+    await expect(l.reserve(purchase(100, { origin: 'https://a.io' }))).rejects.toMatchObject({ limit: 'origin:https://a.io.lifetime' });
+    await l.reserve({ kind: 'charge', amountCents: 50, origin: 'https://a.io', what: 'a charge' }, { enforce: false });
+    await expect(l.assertCapsOpen('https://a.io', undefined, 'x')).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(l.assertCapsOpen('https://b.io', undefined, 'x')).resolves.toBeUndefined();
+  });
+
+  it('maxPurchasesPer limits how many purchases happen in a window', async () => {
+    const { l, clock } = ledger({ maxPurchasesPer: { hour: 2 } });
+    await l.reserve(purchase(1));
+    await l.reserve(purchase(1));
+    await expect(l.reserve(purchase(1))).rejects.toBeInstanceOf(VelocityExceededError);
+    clock.t += HOUR_MS + 1;
+    await l.reserve(purchase(1));
+  });
+
+  it('warns once when a budget passes the threshold', async () => {
+    const { l, warnings } = ledger({ budget: { lifetimeCents: 1000 }, budgetWarningPercent: 75 });
+    await l.reserve(purchase(700));
+    expect(warnings).toEqual([]);
+    await l.reserve(purchase(100));
+    await l.reserve(purchase(100));
+    expect(warnings).toEqual([{ limit: 'budget.lifetime', limitCents: 1000, usedCents: 800, percent: 80 }]);
+  });
+
+  it('the same id reserves once (adopting a delegation twice is one reservation)', async () => {
+    const { l } = ledger({ budget: { lifetimeCents: 1000 } });
+    await l.reserve({ id: 'delegation:x', kind: 'delegation', amountCents: 600, what: 'x' });
+    await l.reserve({ id: 'delegation:x', kind: 'delegation', amountCents: 600, what: 'x' });
+    expect((await l.budget()).lifetime.reservedCents).toBe(600);
+  });
+});
