@@ -150,8 +150,9 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         refusals += 1;
         // The seller says the delegation itself can pay no more: retire it (renewal follows the policy).
         const code = findBckCode(message);
-        const ended = code ? backendError({ action: 'settle', bckCode: code, status: 402, message: message ?? code }) : undefined;
-        if (ended && delegationEnded(ended)) await delegations.retire(held.delegationId);
+        const said = code ? backendError({ action: 'settle', bckCode: code, status: 402, message: message ?? code }) : undefined;
+        if (said && delegationEnded(said)) await delegations.retire(held.delegationId);
+        else if (said?.code === 'CARD_DECLINED') throw said; // a new token would be declined too
       }
       if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
         throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message });

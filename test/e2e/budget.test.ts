@@ -167,3 +167,14 @@ describe('receipts', () => {
     expectNoSecrets(receipts, [sb.apiKey, ...tokensSeen(sb), 'secret-in-query']);
   });
 });
+
+describe('a declined card', () => {
+  it('stops at the first refusal with CardDeclinedError, no second mint', async () => {
+    const sb = await sandbox();
+    sb.world.cards.get(sb.paymentMethodId)!.declined = true;
+    const { pay } = cardPayingFetch(sb, { budget: { lifetimeCents: 5000 } });
+    const error = await pay(`${sb.sellerUrl}/metered`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CARD_DECLINED', bckCode: 'BCK.X402.0049' });
+    expect(sb.stats()).toMatchObject({ mints: 1, charges: 0 });
+  });
+});
