@@ -1,6 +1,6 @@
 import { lazyPayingFetch } from './fetch/from-env.js';
 
-export { createPayingFetch, type PayingFetch } from './fetch/create-paying-fetch.js';
+export { createPayingFetch, type PayingFetch, type KeyInfo } from './fetch/create-paying-fetch.js';
 export type { PayingFetchOptions, NeverminedOptions, Transport } from './fetch/options.js';
 export type * from './fetch/events.js';
 export { getReceipt } from './fetch/receipts.js';
@@ -12,3 +12,9 @@ export type { PaymentRequired, PaymentRequirement, SettlementReceipt } from './x
 
 /** fetch that pays, configured from NVM_API_KEY, NVM_DELEGATION_ID and NVM_BACKEND_URL on first use. */
 export const payingFetch = lazyPayingFetch();
+export { exa, keyProvider, runPack, classifyExa, classifyGeneric, EXA_DEFAULTS, type ProviderRecipe, type Classification, type VendorResponse, type PurchaseAnswer, type ExaOptions, type KeyProviderOptions, type RunPackOptions } from './providers/index.js';
+export type { Policy } from './policy/policy.js';
+export type { BudgetView, WindowView } from './policy/ledger.js';
+export type { Store, ReceiptRecord, ReceiptQuery, KeyRecord, LedgerEntry } from './store/types.js';
+export { MemoryStore } from './store/memory-store.js';
+export type { ReconcileReport } from './nevermined/reconcile.js';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach } from 'vitest';
-import { createPayingFetch, type PayingFetch, type PayingFetchOptions } from '../src/index.js';
+import { createPayingFetch, exa, type PayingFetch, type PayingFetchOptions } from '../src/index.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
 
 const open: Sandbox[] = [];
@@ -24,7 +24,7 @@ export interface Recorded {
 
 export function record(pay: PayingFetch): Recorded {
   const events: Recorded['events'] = [];
-  for (const type of ['mint', 'payment', 'receipt', 'blocked', 'budget-warning'] as const) {
+  for (const type of ['mint', 'payment', 'receipt', 'blocked', 'budget-warning', 'purchase'] as const) {
     pay.on(type, (event) => events.push({ type, event }));
   }
   return { pay, events, count: (type) => events.filter((e) => e.type === type).length };
@@ -75,4 +75,24 @@ export function cardPayingFetch(sb: Sandbox, policy: PayingFetchOptions['policy'
       ...extra,
     }),
   );
+}
+
+/** The built-in exa() recipe pointed at the sandbox vendor. */
+export function sandboxExa(sb: Sandbox, overrides: Partial<Parameters<typeof exa>[0]> = {}) {
+  return exa({ purchaseUrl: `${sb.vendorUrl}/team-management/nevermined/purchase-key`, apiOrigin: sb.vendorUrl, ...overrides });
+}
+
+/** A payingFetch with exa() on the sandbox, paying with the sandbox delegation. */
+export function exaPayingFetch(sb: Sandbox, extra: Partial<PayingFetchOptions> = {}): Recorded & { search: (q?: string) => Promise<Response> } {
+  const recorded = record(
+    createPayingFetch({
+      nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId },
+      providers: [sandboxExa(sb)],
+      backendRetryDelayMs: 5,
+      rateLimit: { baseMs: 5, maxMs: 20 },
+      ...extra,
+    }),
+  );
+  const search = (q = 'agents') => recorded.pay(`${sb.vendorUrl}/search`, { method: 'POST', body: JSON.stringify({ query: q }), headers: { 'content-type': 'application/json' } });
+  return { ...recorded, search };
 }

@@ -10,3 +10,5 @@ export * from './velocity-exceeded-error.js';
 export * from './policy-denied-error.js';
 export * from './consent-required-error.js';
 export * from './payment-outcome-unknown-error.js';
+export * from './provider-capped-error.js';
+export * from './purchase-failed-error.js';

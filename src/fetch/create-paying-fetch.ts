@@ -7,7 +7,7 @@ import { reconcile, type ReconcileReport } from '../nevermined/reconcile.js';
 import { Ledger, type BudgetView } from '../policy/ledger.js';
 import { assertAllowed, parsePolicy } from '../policy/policy.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { ReceiptQuery, ReceiptRecord } from '../store/types.js';
+import type { KeyRecord, ReceiptQuery, ReceiptRecord } from '../store/types.js';
 import { redact } from '../util/redact.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
@@ -17,7 +17,10 @@ import { paymentHeaderName } from '../x402/payment-header.js';
 import { readChallenge } from '../x402/payment-required.js';
 import { decodeReceipt } from '../x402/receipt.js';
 import type { PaymentRequired, PaymentRequirement, SettlementReceipt } from '../x402/schemas.js';
+import { KeyManager } from '../providers/key-manager.js';
+import { keyHeaderName, type ProviderRecipe } from '../providers/recipe.js';
 import { buildClient } from './build-client.js';
+import { providerCall } from './provider-flow.js';
 import { Emitter, type Listener, type PayingFetchEvents } from './events.js';
 import { chooseEntry, NEVERMINED_SCHEMES, NeverminedPayer } from './nevermined-payer.js';
 import type { PayingFetchOptions } from './options.js';
@@ -38,6 +41,13 @@ export interface PayingFetch {
   receipts(query?: ReceiptQuery): Promise<ReceiptRecord[]>;
   /** Compares the ledger with the backend's delegation transactions. */
   reconcile(): Promise<ReconcileReport>;
+  /** Provisioned keys and packs, with the key itself redacted. */
+  keys(): Promise<KeyInfo[]>;
+}
+
+export interface KeyInfo extends Omit<KeyRecord, 'apiKey'> {
+  /** `exa_…1a2b`: enough to recognise it, useless to spend. */
+  key: string;
 }
 
 /** Sends, replays after a 402 with a cached or fresh token, and never more than these many times. */
@@ -54,6 +64,23 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const delegations = source ? new DelegationManager(client, ledger, policy, now, source) : undefined;
   const payer = new NeverminedPayer(client, new TokenCache(), events);
   const recorder = new Recorder(client, ledger, now);
+  const nvm = options.nevermined as { principal?: string } | undefined;
+  const providers: ProviderRecipe[] = options.providers ?? [];
+  const keys = providers.length
+    ? new KeyManager({
+        client, delegations, ledger, policy, transport, now,
+        principal: nvm?.principal ?? client.principal,
+        onPurchase: (e) => events.emit('purchase', e),
+        retryDelayMs: options.backendRetryDelayMs,
+      })
+    : undefined;
+  const rateLimit = { rateLimitRetries: options.rateLimit?.retries ?? 3, rateLimitBaseMs: options.rateLimit?.baseMs ?? 500, rateLimitMaxMs: options.rateLimit?.maxMs ?? 8_000 };
+
+  /** The provider whose key goes on this request, unless the caller set that header themselves. */
+  const providerFor = (request: ReplayableRequest): ProviderRecipe | undefined => {
+    const origin = new URL(request.url).origin;
+    return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
+  };
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
 
   const handBack = (url: string, response: Response, reason: string, detail: string, error?: Error): Response => {
@@ -66,7 +93,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof PayingFetchError && ['POLICY_DENIED', 'BUDGET_EXCEEDED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED'].includes(error.code)) {
+      if (error instanceof PayingFetchError && ['POLICY_DENIED', 'BUDGET_EXCEEDED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED', 'PROVIDER_CAPPED'].includes(error.code)) {
         events.emit('blocked', { url, status: 402, reason: error.code.toLowerCase().replace(/_/g, '-'), detail: error.message, error });
       }
       throw error;
@@ -101,6 +128,11 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   async function call(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = await toReplayable(input, init, bodyLimit);
     const signal = withTimeout(request.signal, options.timeoutMs);
+    const provider = keys ? providerFor(request) : undefined;
+    if (provider) {
+      const answered = await guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, rateLimit));
+      if (answered) return answered;
+    }
     let target: ReplayableRequest = request;
     let held = await guarded(request.url, () => preemptive(request.url));
     let preemptiveSend = held !== undefined;
@@ -187,7 +219,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   payingFetch.budget = () => ledger.budget();
   payingFetch.receipts = (query) => ledger.store.receipts(query);
   payingFetch.reconcile = () => reconcile(client, ledger, now);
+  payingFetch.keys = async () => (await ledger.store.keys()).map(({ apiKey, ...rest }) => ({ ...rest, key: redactKey(apiKey) }));
   return payingFetch;
+}
+
+function redactKey(apiKey: string): string {
+  if (apiKey === '') return '(dropped)';
+  return apiKey.length <= 12 ? '…' : `${apiKey.slice(0, 4)}…${apiKey.slice(-4)}`;
 }
 
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {

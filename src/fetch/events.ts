@@ -48,8 +48,12 @@ export interface BlockedEvent {
 export type { BudgetWarning as BudgetWarningEvent } from '../policy/ledger.js';
 import type { BudgetWarning } from '../policy/ledger.js';
 
+export type { PurchaseEvent } from '../providers/key-manager.js';
+import type { PurchaseEvent } from '../providers/key-manager.js';
+
 export interface PayingFetchEvents {
   'budget-warning': BudgetWarning;
+  purchase: PurchaseEvent;
   mint: MintEvent;
   payment: PaymentEvent;
   receipt: ReceiptEvent;

@@ -1,6 +1,7 @@
 import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
+import type { ProviderRecipe } from '../providers/recipe.js';
 
 export interface NeverminedOptions {
   /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
@@ -33,6 +34,10 @@ export interface PayingFetchOptions {
   maxReplayBodyBytes?: number | undefined;
   /** The spending policy: budgets, caps, allow/deny lists, velocity, consent. Validated on creation. */
   policy?: Policy | undefined;
+  /** Vendors that sell keys or packs for a Nevermined token, e.g. `[exa()]`. */
+  providers?: ProviderRecipe[] | undefined;
+  /** Backoff of rate-limited provider calls: retries (default 3), first and longest wait in ms. */
+  rateLimit?: { retries?: number; baseMs?: number; maxMs?: number } | undefined;
   /** Where the ledger and receipts live. Default: in memory (lost with the process). */
   store?: Store | undefined;
   /** Clock for budget windows and expiry (ms since epoch). Default Date.now. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
 import type { EntryKind, LedgerEntry, LimitCheck, Store } from '../store/types.js';
-import { budgetLimits, DAY_MS, HOUR_MS, scopedLimits, velocityLimits } from './limits.js';
+import { BUDGET_ENTRY_KINDS, budgetLimits, DAY_MS, HOUR_MS, scopedLimits, velocityLimits } from './limits.js';
 import type { Policy } from './policy.js';
 
 export interface BudgetWarning {
@@ -125,7 +125,7 @@ export class Ledger {
 
   async budget(): Promise<BudgetView> {
     const now = this.now();
-    const entries = (await this.store.entries()).filter((e) => e.kind !== 'charge' && e.state !== 'released');
+    const entries = (await this.store.entries()).filter((e) => BUDGET_ENTRY_KINDS.includes(e.kind) && e.state !== 'released');
     const view = (windowMs: number | undefined, limitCents: number | undefined): WindowView => {
       const inWindow = entries.filter((e) => windowMs === undefined || (e.endAt > now - windowMs && e.startAt <= now));
       const reserved = inWindow.filter((e) => e.state !== 'committed').reduce((s, e) => s + e.amountCents, 0);

@@ -7,7 +7,11 @@ export const DAY_MS = 86_400_000;
 /** Entries that spend the budget: delegation limits and known-price purchases (charges are inside delegations). */
 const BUDGET_KINDS: ReadonlyArray<EntryKind> = ['delegation', 'purchase'];
 /** Entries that caps per origin and plan see: known prices and charges observed under delegations. */
-const SCOPED_KINDS: ReadonlyArray<EntryKind> = ['purchase', 'charge'];
+const SCOPED_KINDS: ReadonlyArray<EntryKind> = ['purchase', 'pack', 'charge'];
+/** Entries that are purchases, for velocity limits. */
+const PURCHASE_KINDS: ReadonlyArray<EntryKind> = ['delegation', 'purchase', 'pack'];
+
+export const BUDGET_ENTRY_KINDS = BUDGET_KINDS;
 
 function capsToLimits(prefix: string, caps: Caps | undefined, kinds: ReadonlyArray<EntryKind>, scope: Partial<LimitCheck>): LimitCheck[] {
   if (!caps) return [];
@@ -35,8 +39,8 @@ export function scopedLimits(policy: Policy, origin: string | undefined, planId:
 export function velocityLimits(policy: Policy): LimitCheck[] {
   const out: LimitCheck[] = [];
   const per = policy.maxPurchasesPer;
-  if (per?.hour !== undefined) out.push({ name: 'maxPurchasesPer.hour', windowMs: HOUR_MS, max: per.hour, counts: true, kinds: BUDGET_KINDS });
-  if (per?.day !== undefined) out.push({ name: 'maxPurchasesPer.day', windowMs: DAY_MS, max: per.day, counts: true, kinds: BUDGET_KINDS });
+  if (per?.hour !== undefined) out.push({ name: 'maxPurchasesPer.hour', windowMs: HOUR_MS, max: per.hour, counts: true, kinds: PURCHASE_KINDS });
+  if (per?.day !== undefined) out.push({ name: 'maxPurchasesPer.day', windowMs: DAY_MS, max: per.day, counts: true, kinds: PURCHASE_KINDS });
   return out;
 }
 

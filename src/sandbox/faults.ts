@@ -1,6 +1,6 @@
 /** A failure the sandbox injects into its next answer on one operation. */
 export type Fault =
-  | { kind: 'status'; status: number; code?: string; message?: string }
+  | { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string>; body?: unknown }
   /** Destroys the connection without an answer (before or after doing the work). */
   | { kind: 'reset'; after?: 'work' }
   | { kind: 'delay'; ms: number };

@@ -3,6 +3,10 @@ import { FaultQueue } from './faults.js';
 import { close, listen } from './http.js';
 import { sellerHandler, type SellerCounters, type SellerRequest, type SellerRoute } from './seller-server.js';
 import { World, type Plan } from './world.js';
+import { EXA_PLAN_ID, vendorHandler, type VendorCounters, type VendorKey, type VendorSettings } from './vendor-server.js';
+
+export { EXA_PLAN_ID, RUN_PLAN_ID } from './vendor-server.js';
+export type { VendorKey, VendorSettings, VendorCounters } from './vendor-server.js';
 
 export type { Fault, FaultTarget } from './faults.js';
 export type { SellerRoute, SellerRequest } from './seller-server.js';
@@ -14,6 +18,8 @@ export interface SandboxOptions {
   port?: number;
   /** Spending limit of the default delegation, in cents. Default 2000 ($20). */
   delegationLimitCents?: number;
+  /** Price of one Exa-like key purchase, in cents. Default 700 ($7). */
+  packPriceCents?: number;
 }
 
 /** Plan ids of the default seller routes (decimal strings, like real Nevermined plan ids). */
@@ -31,6 +37,10 @@ export interface Sandbox {
   readonly backendUrl: string;
   /** Base URL of the protected seller. */
   readonly sellerUrl: string;
+  /** Base URL of the Exa-like key vendor (purchase-key and the search API on one origin). */
+  readonly vendorUrl: string;
+  /** The vendor's keys by buyer principal, and how it behaves (change freely in tests). */
+  readonly vendor: { keys: Map<string, VendorKey>; settings: VendorSettings; counters: VendorCounters };
   /** The default buyer: an API key, its account, an enrolled card and an Active delegation. */
   readonly apiKey: string;
   readonly principal: string;
@@ -59,6 +69,10 @@ export interface SandboxStats {
   sellerRequests: number;
   paidResponses: number;
   challenges: number;
+  /** Key purchases the vendor charged for (replays of a token are not purchases). */
+  purchases: number;
+  purchaseRequests: number;
+  searches: number;
 }
 
 /** Starts a local Nevermined backend and a protected seller on 127.0.0.1. */
@@ -68,6 +82,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   world.addPlan({ planId: SANDBOX_PLANS.basic, priceCents: 100, credits: 10 } satisfies Plan);
   world.addPlan({ planId: SANDBOX_PLANS.premium, priceCents: 500, credits: 5, agentId: 'agent-premium' });
   world.addPlan({ planId: SANDBOX_PLANS.metered, priceCents: 100, credits: 1 });
+  world.addPlan({ planId: EXA_PLAN_ID, priceCents: options.packPriceCents ?? 700, credits: 1 });
 
   const buyer = world.createAccount();
   const card = world.addCard(buyer.principal);
@@ -88,15 +103,24 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const sellerCounters: SellerCounters = { requests: 0, paidResponses: 0, challenges: 0 };
   const sellerRequests: SellerRequest[] = [];
 
+  const vendor = {
+    keys: new Map<string, VendorKey>(),
+    settings: { creditsPerPack: 10, exhaustion: '402', nullKeyOnTopUp: false } as VendorSettings,
+    counters: { purchaseRequests: 0, purchases: 0, replays: 0, searches: 0, calls: [] } as VendorCounters,
+  };
   const backend = await listen(backendHandler(world, faults, backendCounters), options.port ?? 0);
   const seller = await listen(
     sellerHandler(world, routes, faults, sellerCounters, sellerRequests),
     options.port ? options.port + 1 : 0,
   );
 
+  const vendorServer = await listen(vendorHandler(world, faults, vendor.settings, vendor.keys, vendor.counters), options.port ? options.port + 2 : 0);
+
   return {
     backendUrl: backend.url,
     sellerUrl: seller.url,
+    vendorUrl: vendorServer.url,
+    vendor,
     apiKey: buyer.apiKey,
     principal: buyer.principal,
     paymentMethodId: card.id,
@@ -115,6 +139,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       sellerRequests: sellerCounters.requests,
       paidResponses: sellerCounters.paidResponses,
       challenges: sellerCounters.challenges,
+      purchases: vendor.counters.purchases,
+      purchaseRequests: vendor.counters.purchaseRequests,
+      searches: vendor.counters.searches,
     }),
     env: () => ({
       NVM_API_KEY: buyer.apiKey,
@@ -122,9 +149,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       NVM_DELEGATION_ID: delegation.delegationId,
       NVM_PAYMENT_METHOD_ID: card.id,
       PAYING_FETCH_SELLER_URL: seller.url,
+      PAYING_FETCH_VENDOR_URL: vendorServer.url,
     }),
     close: async () => {
-      await Promise.all([close(backend.server), close(seller.server)]);
+      await Promise.all([close(backend.server), close(seller.server), close(vendorServer.server)]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { counts, usageOf } from './usage.js';
-import type { EntryChange, EntryKind, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
+import type { EntryChange, EntryKind, KeyRecord, PendingPurchase, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 const MAX_RECEIPTS = 100_000;
 
@@ -7,6 +7,8 @@ const MAX_RECEIPTS = 100_000;
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, LedgerEntry>();
   readonly #receipts: ReceiptRecord[] = [];
+  readonly #keys = new Map<string, KeyRecord>();
+  readonly #pending = new Map<string, PendingPurchase>();
 
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
     const existing = this.#entries.get(entry.id);
@@ -59,6 +61,43 @@ export class MemoryStore implements Store {
         (query.planId === undefined || r.planId === query.planId),
     );
     return (query.limit === undefined ? out : out.slice(-query.limit)).map((r) => ({ ...r }));
+  }
+
+  async getKey(id: string): Promise<KeyRecord | undefined> {
+    const key = this.#keys.get(id);
+    return key && { ...key };
+  }
+
+  async putKey(record: KeyRecord): Promise<void> {
+    this.#keys.set(record.id, { ...record });
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    this.#keys.delete(id);
+  }
+
+  async keys(): Promise<KeyRecord[]> {
+    return [...this.#keys.values()].map((k) => ({ ...k }));
+  }
+
+  async addUnits(id: string, delta: number): Promise<number | undefined> {
+    const key = this.#keys.get(id);
+    if (!key || key.units === undefined) return undefined;
+    key.units += delta;
+    return key.units;
+  }
+
+  async putPending(purchase: PendingPurchase): Promise<void> {
+    this.#pending.set(purchase.id, { ...purchase });
+  }
+
+  async getPending(id: string): Promise<PendingPurchase | undefined> {
+    const pending = this.#pending.get(id);
+    return pending && { ...pending };
+  }
+
+  async deletePending(id: string): Promise<void> {
+    this.#pending.delete(id);
   }
 }
 

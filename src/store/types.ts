@@ -2,8 +2,10 @@
 export type EntryKind =
   /** The limit (or remaining budget) of a delegation: the most its card can be charged. */
   | 'delegation'
-  /** A purchase at a known price (credit pack, x402 amount). */
+  /** A purchase at a known price paid outside any delegation (e.g. an x402 amount): counts in the budget. */
   | 'purchase'
+  /** A pack bought with a delegation's token: inside the delegation's reservation, so only caps and velocity see it. */
+  | 'pack'
   /** A card charge observed under a delegation (already covered by its delegation entry). */
   | 'charge';
 
@@ -91,6 +93,39 @@ export interface ReceiptQuery {
   limit?: number | undefined;
 }
 
+/** A provisioned API key or run pack, cached per (provider, plan, principal). `apiKey` is a secret. */
+export interface KeyRecord {
+  id: string;
+  provider: string;
+  planId: string;
+  principal: string;
+  apiKey: string;
+  createdAt: number;
+  lastUsedAt?: number | undefined;
+  lastTopUpAt?: number | undefined;
+  expiresAt?: number | undefined;
+  /** Units left, for packs tracked locally (run packs). */
+  units?: number | undefined;
+  /** Remaining balance last reported by the vendor, when it reports one. */
+  lastRemaining?: number | undefined;
+  purchases: number;
+}
+
+/** A purchase whose POST may be in flight: recorded before it, so a restart replays the same token. */
+export interface PendingPurchase {
+  id: string;
+  provider: string;
+  planId: string;
+  principal: string;
+  /** The minted token (a secret): replaying it can never charge twice. */
+  token: string;
+  tokenHash: string;
+  reservationId?: string | undefined;
+  delegationId?: string | undefined;
+  reason: string;
+  createdAt: number;
+}
+
 /** Everything stateful paying-fetch keeps. One contract, several implementations. */
 export interface Store {
   /** Adds `entry` as reserved if every limit still holds with it, atomically. */
@@ -105,4 +140,13 @@ export interface Store {
   appendReceipt(receipt: ReceiptRecord): Promise<void>;
   updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void>;
   receipts(query?: ReceiptQuery): Promise<ReceiptRecord[]>;
+  getKey(id: string): Promise<KeyRecord | undefined>;
+  putKey(record: KeyRecord): Promise<void>;
+  deleteKey(id: string): Promise<void>;
+  keys(): Promise<KeyRecord[]>;
+  /** Adds `delta` to a key's units atomically; returns the new count (undefined when untracked). */
+  addUnits(id: string, delta: number): Promise<number | undefined>;
+  putPending(purchase: PendingPurchase): Promise<void>;
+  getPending(id: string): Promise<PendingPurchase | undefined>;
+  deletePending(id: string): Promise<void>;
 }

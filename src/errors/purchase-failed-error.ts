@@ -1,0 +1,13 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** A key or pack purchase was definitively refused, or answered with something unusable. No charge is assumed. */
+export class PurchaseFailedError extends PayingFetchError {
+  readonly provider: string;
+  readonly status: number | undefined;
+
+  constructor(provider: string, reason: string, status?: number) {
+    super('PURCHASE_FAILED', `Buying from ${provider} failed${status ? ` (HTTP ${status})` : ''}: ${reason}`);
+    this.provider = provider;
+    this.status = status;
+  }
+}
