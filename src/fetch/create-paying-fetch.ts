@@ -74,7 +74,18 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         retryDelayMs: options.backendRetryDelayMs,
       })
     : undefined;
-  const rateLimit = { rateLimitRetries: options.rateLimit?.retries ?? 3, rateLimitBaseMs: options.rateLimit?.baseMs ?? 500, rateLimitMaxMs: options.rateLimit?.maxMs ?? 8_000 };
+  const rateLimit = {
+    rateLimitRetries: options.rateLimit?.retries ?? 3,
+    rateLimitBaseMs: options.rateLimit?.baseMs ?? 500,
+    rateLimitMaxMs: options.rateLimit?.maxMs ?? 8_000,
+    // Buying ahead is a top-up: only with autoTopUp consent, and never blocking the call.
+    refill: (recipe: ProviderRecipe, key: KeyRecord) => {
+      if (!policy.autoTopUp) return;
+      keys!.buy(recipe, 'refill', key).catch((error: Error) => {
+        events.emit('blocked', { url: recipe.purchase.url, status: 0, reason: 'refill-failed', detail: redact(error.message, client.secrets), error });
+      });
+    },
+  };
 
   /** The provider whose key goes on this request, unless the caller set that header themselves. */
   const providerFor = (request: ReplayableRequest): ProviderRecipe | undefined => {

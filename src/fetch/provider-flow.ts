@@ -18,6 +18,8 @@ export interface ProviderFlowLimits {
   rateLimitRetries: number;
   rateLimitBaseMs: number;
   rateLimitMaxMs: number;
+  /** Starts a proactive refill in the background (consent is checked there). */
+  refill: (recipe: ProviderRecipe, key: KeyRecord) => void;
 }
 
 /**
@@ -58,7 +60,11 @@ export async function providerCall(
     const sent = await send(transport, request, key ? keyHeaders(recipe, key.apiKey) : {}, origin, signal);
     if (new URL(sent.url).origin !== origin) return sent.response; // redirected away: not this vendor's answer
     if (sent.response.ok) {
-      if (key) await keys.used(recipe, key);
+      if (key) {
+        const units = await keys.used(recipe, key);
+        const remaining = recipe.remaining?.(sent.response.headers) ?? units;
+        if (recipe.refillBelow !== undefined && remaining !== undefined && remaining < recipe.refillBelow) limits.refill(recipe, key);
+      }
       return sent.response;
     }
     const { bytes, response } = await peekBody(sent.response, MAX_CLASSIFY_BYTES);

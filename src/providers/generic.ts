@@ -12,6 +12,8 @@ export interface KeyProviderOptions {
   classify?: (response: VendorResponse) => Classification | undefined;
   unitsPerPack?: number;
   refillBelow?: number;
+  /** Reads a remaining balance the vendor reports in headers, for `refillBelow`. */
+  remaining?: (headers: Headers) => number | undefined;
   payPerCallWhenEmpty?: boolean;
 }
 
@@ -38,6 +40,7 @@ export function keyProvider(options: KeyProviderOptions): ProviderRecipe {
     classify: (response) => options.classify?.(response) ?? classifyGeneric(response),
     unitsPerPack: options.unitsPerPack,
     refillBelow: options.refillBelow,
+    remaining: options.remaining,
     payPerCallWhenEmpty: options.payPerCallWhenEmpty,
   };
 }

@@ -61,6 +61,8 @@ export interface ProviderRecipe {
   unitsPerPack?: number | undefined;
   /** Buy ahead when units (or the vendor's reported remaining) fall below this (needs autoTopUp). */
   refillBelow?: number | undefined;
+  /** Reads the remaining balance a vendor reports on a successful answer (headers only), if it does. */
+  remaining?: ((headers: Headers) => number | undefined) | undefined;
   /** When the pack is empty and top-up is not allowed, send without it (pay per call instead). */
   payPerCallWhenEmpty?: boolean | undefined;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConsentRequiredError, createPayingFetch, keyProvider, MemoryStore, PaymentOutcomeUnknownError, ProviderCappedError, runPack } from '../../src/index.js';
 import { EXA_PLAN_ID } from '../../src/sandbox/index.js';
 import { exaPayingFetch, expectNoSecrets, record, sandbox, sandboxExa } from '../helpers.js';
@@ -228,6 +228,27 @@ describe('other vendors', () => {
     const calls = sb.vendor.counters.calls;
     expect(calls.filter((c) => c.apiKey).length).toBe(4);
     expect(calls.filter((c) => c.paid).length).toBe(2);
+    expect(sb.stats().purchases).toBe(1);
+  });
+});
+
+describe('proactive refill', () => {
+  it('buys ahead in the background when units fall below refillBelow, only with autoTopUp', async () => {
+    const sb = await sandbox();
+    const purchase = { url: `${sb.vendorUrl}/team-management/nevermined/purchase-key`, planId: EXA_PLAN_ID, priceCents: 700 };
+    const withConsent = record(createPayingFetch({ nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId }, providers: [runPack({ name: 'runner', origins: [sb.vendorUrl], units: 5, refillBelow: 2, purchase })], policy: { autoTopUp: true } }));
+    for (let i = 0; i < 4; i += 1) expect((await withConsent.pay(`${sb.vendorUrl}/search`, { method: 'POST' })).status).toBe(200);
+    await vi.waitFor(() => expect(sb.stats().purchases).toBe(2));
+    await vi.waitFor(async () => expect((await withConsent.pay.keys())[0]?.units).toBe(6));
+    expect(sb.vendor.counters.calls.filter((c) => !c.apiKey)).toHaveLength(1); // only the very first call went keyless
+  });
+
+  it('does not buy ahead without consent', async () => {
+    const sb = await sandbox();
+    const purchase = { url: `${sb.vendorUrl}/team-management/nevermined/purchase-key`, planId: EXA_PLAN_ID, priceCents: 700 };
+    const { pay } = record(createPayingFetch({ nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId }, providers: [runPack({ name: 'runner', origins: [sb.vendorUrl], units: 5, refillBelow: 2, purchase })] }));
+    for (let i = 0; i < 4; i += 1) await pay(`${sb.vendorUrl}/search`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 50));
     expect(sb.stats().purchases).toBe(1);
   });
 });
