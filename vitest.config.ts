@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    globalSetup: ['test/setup/redis.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

@@ -62,7 +62,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const events = new Emitter();
   const ledger = new Ledger(options.store ?? new MemoryStore(), policy, now, (w) => events.emit('budget-warning', w));
   const delegations = source ? new DelegationManager(client, ledger, policy, now, source) : undefined;
-  const payer = new NeverminedPayer(client, new TokenCache(), events);
+  const payer = new NeverminedPayer(client, new TokenCache(), events, { store: ledger.store, now, ttlMs: 24 * 3600 * 1000 });
   const recorder = new Recorder(client, ledger, now);
   const nvm = options.nevermined as { principal?: string } | undefined;
   const providers: ProviderRecipe[] = options.providers ?? [];

@@ -1,4 +1,5 @@
 import type { NeverminedClient } from '../nevermined/client.js';
+import type { Store } from '../store/types.js';
 import { fingerprint } from '../util/hash.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { isSingleUseToken } from '../x402/access-token.js';
@@ -27,6 +28,8 @@ export class NeverminedPayer {
     private readonly client: NeverminedClient,
     private readonly cache: TokenCache,
     private readonly events: Emitter,
+    /** Durable copy of reusable tokens, so a restarted process does not mint again. */
+    private readonly secrets?: { store: Store; now: () => number; ttlMs: number },
   ) {}
 
   /** A cached token to send before any 402, when this route asked for a plan we hold one for. */
@@ -44,6 +47,7 @@ export class NeverminedPayer {
 
   drop(held: HeldToken): void {
     this.cache.drop(held);
+    this.secrets?.store.deleteSecret(held.key).catch(() => {});
   }
 
   /** A token for `entry` at `url`'s origin: cached if one is, else minted once for all concurrent callers. */
@@ -58,7 +62,7 @@ export class NeverminedPayer {
     const origin = new URL(url).origin;
     const key = this.#key(origin, entry, delegationId);
     this.cache.remember(url, { entry, x402Version });
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(key) ?? (await this.#fromStore(key));
     if (cached && cached.token !== refused?.token) return cached;
 
     const reason: MintEvent['reason'] = refused ? 'refused' : this.#singleUse.has(key) ? 'single-use' : 'first';
@@ -84,8 +88,20 @@ export class NeverminedPayer {
     const { accessToken } = await this.client.mint({ scheme: entry.scheme, network: entry.network, planId, agentId, delegationId }, signal);
     const held: HeldToken = { token: accessToken, tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
     if (isSingleUseToken(accessToken)) this.#singleUse.add(key);
-    else this.cache.put(held);
+    else {
+      this.cache.put(held);
+      if (this.secrets) await this.secrets.store.putSecret(key, JSON.stringify(held), this.secrets.now() + this.secrets.ttlMs);
+    }
     this.events.emit('mint', { url, scheme: entry.scheme, network: entry.network, planId, agentId, delegationId, tokenHash: held.tokenHash, reason });
+    return held;
+  }
+
+  async #fromStore(key: string): Promise<HeldToken | undefined> {
+    if (!this.secrets) return undefined;
+    const json = await this.secrets.store.getSecret(key, this.secrets.now());
+    if (!json) return undefined;
+    const held = JSON.parse(json) as HeldToken;
+    this.cache.put(held);
     return held;
   }
 

@@ -8,6 +8,7 @@ import type { Ledger } from '../policy/ledger.js';
 import { consentOf, type Policy } from '../policy/policy.js';
 import type { LimitCheck } from '../store/types.js';
 import { SingleFlight } from '../util/single-flight.js';
+import { withLock } from '../store/with-lock.js';
 import { backendError } from './backend-errors.js';
 import type { NeverminedClient } from './client.js';
 import type { Delegation } from './schemas.js';
@@ -68,7 +69,10 @@ export class DelegationManager {
     if (cached) return cached;
     const { value } = await this.#flight.run(`acquire:${planId}`, async () => {
       if (this.#active && !this.#usable(this.#active, planId)) await this.retire(this.#active.delegationId);
-      return 'delegationId' in this.source ? this.#adopt(this.source.delegationId, signal) : this.#fromCard(this.source.paymentMethodId, planId, signal);
+      if ('delegationId' in this.source) return this.#adopt(this.source.delegationId, signal);
+      const card = this.source.paymentMethodId;
+      // Processes sharing a store take turns, so they adopt one delegation instead of each creating one.
+      return withLock(this.ledger.store, `delegation:${card}`, () => this.#fromCard(card, planId, signal), { signal });
     });
     this.#active = value;
     return value.delegationId;
@@ -102,8 +106,9 @@ export class DelegationManager {
   }
 
   async #reserveAdopted(d: Delegation): Promise<Active> {
-    const entryId = `delegation:${d.delegationId}`;
-    const known = await this.ledger.store.getEntry(entryId);
+    // Reserved already (by this process before, or by another sharing the store)? Then reuse it.
+    const known = (await this.ledger.store.entries({ kinds: ['delegation'] })).find((e) => e.delegationId === d.delegationId && e.state !== 'released');
+    const entryId = known?.id ?? `delegation:${d.delegationId}`;
     const expiresAt = expiryOf(d);
     const amount = known?.amountCents ?? remainingOf(d);
     if (!known) {

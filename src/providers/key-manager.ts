@@ -14,6 +14,7 @@ import { DAY_MS } from '../policy/limits.js';
 import { assertAllowed, consentOf, type Policy } from '../policy/policy.js';
 import type { KeyRecord, LimitCheck, PendingPurchase } from '../store/types.js';
 import { fingerprint } from '../util/hash.js';
+import { withLock } from '../store/with-lock.js';
 import { readAllBounded } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import type { FetchLike } from '../util/transport.js';
@@ -86,7 +87,9 @@ export class KeyManager {
     const id = this.keyId(recipe);
     const running = this.#flights.get(id);
     if (running) return running;
-    const flight = this.#buyOnce(recipe, reason, seen, signal).finally(() => this.#flights.delete(id));
+    // One purchase per key across processes too: the store lease serialises them, and the check
+    // inside sees a purchase another process finished meanwhile.
+    const flight = withLock(this.deps.ledger.store, `purchase:${id}`, () => this.#buyOnce(recipe, reason, seen, signal), { signal }).finally(() => this.#flights.delete(id));
     this.#flights.set(id, flight);
     return flight;
   }

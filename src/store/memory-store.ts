@@ -9,6 +9,9 @@ export class MemoryStore implements Store {
   readonly #receipts: ReceiptRecord[] = [];
   readonly #keys = new Map<string, KeyRecord>();
   readonly #pending = new Map<string, PendingPurchase>();
+  readonly #secrets = new Map<string, { value: string; expiresAt: number }>();
+  readonly #locks = new Map<string, { owner: string; expiresAt: number }>();
+  #fence = 0;
 
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
     const existing = this.#entries.get(entry.id);
@@ -99,6 +102,33 @@ export class MemoryStore implements Store {
   async deletePending(id: string): Promise<void> {
     this.#pending.delete(id);
   }
+
+  async getSecret(key: string, now: number): Promise<string | undefined> {
+    const secret = this.#secrets.get(key);
+    return secret && secret.expiresAt > now ? secret.value : undefined;
+  }
+
+  async putSecret(key: string, value: string, expiresAt: number): Promise<void> {
+    this.#secrets.set(key, { value, expiresAt });
+  }
+
+  async deleteSecret(key: string): Promise<void> {
+    this.#secrets.delete(key);
+  }
+
+  async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined> {
+    const held = this.#locks.get(name);
+    if (held && held.owner !== owner && held.expiresAt > now) return undefined;
+    this.#locks.set(name, { owner, expiresAt: now + ttlMs });
+    this.#fence += 1;
+    return this.#fence;
+  }
+
+  async unlock(name: string, owner: string): Promise<void> {
+    if (this.#locks.get(name)?.owner === owner) this.#locks.delete(name);
+  }
+
+  async close(): Promise<void> {}
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

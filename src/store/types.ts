@@ -149,4 +149,15 @@ export interface Store {
   putPending(purchase: PendingPurchase): Promise<void>;
   getPending(id: string): Promise<PendingPurchase | undefined>;
   deletePending(id: string): Promise<void>;
+  /** A cached secret (a reusable payment token) with an expiry; undefined once expired. */
+  getSecret(key: string, now: number): Promise<string | undefined>;
+  putSecret(key: string, value: string, expiresAt: number): Promise<void>;
+  deleteSecret(key: string): Promise<void>;
+  /**
+   * Takes a lease on `name` for `ttlMs` if nobody else holds it (or theirs expired). Returns a
+   * fencing token that grows with every grant, or undefined when someone else holds it.
+   */
+  tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined>;
+  unlock(name: string, owner: string): Promise<void>;
+  close(): Promise<void>;
 }

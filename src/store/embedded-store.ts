@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { prepareStateDir, ensurePrivateFile } from './state-dir.js';
+import { counts } from './usage.js';
+import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS entries (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, amount INTEGER NOT NULL,
+  start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, origin TEXT, plan_id TEXT,
+  delegation_id TEXT, transaction_id TEXT, note TEXT);
+CREATE INDEX IF NOT EXISTS entries_end ON entries (end_at);
+CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, at INTEGER NOT NULL, origin TEXT, plan_id TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS receipts_at ON receipts (at);
+CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+interface EntryRow {
+  id: string; kind: string; state: string; amount: number; start_at: number; end_at: number;
+  origin: string | null; plan_id: string | null; delegation_id: string | null; transaction_id: string | null; note: string | null;
+}
+
+function toEntry(row: EntryRow): LedgerEntry {
+  return {
+    id: row.id, kind: row.kind as EntryKind, state: row.state as LedgerEntry['state'], amountCents: row.amount,
+    startAt: row.start_at, endAt: row.end_at, origin: row.origin ?? undefined, planId: row.plan_id ?? undefined,
+    delegationId: row.delegation_id ?? undefined, transactionId: row.transaction_id ?? undefined, note: row.note ?? undefined,
+  };
+}
+
+/** SQL for the entries a limit counts (the same rule as usage.ts, in WHERE form). */
+function limitWhere(limit: LimitCheck, now: number): { sql: string; params: unknown[] } {
+  const parts = [`state != 'released'`, `kind IN (${limit.kinds.map(() => '?').join(',')})`];
+  const params: unknown[] = [...limit.kinds];
+  if (limit.origin !== undefined) { parts.push('origin = ?'); params.push(limit.origin); }
+  if (limit.planId !== undefined) { parts.push('plan_id = ?'); params.push(limit.planId); }
+  if (limit.note !== undefined) { parts.push('note = ?'); params.push(limit.note); }
+  if (limit.windowMs !== undefined) { parts.push('end_at > ? AND start_at <= ?'); params.push(now - limit.windowMs, now); }
+  return { sql: parts.join(' AND '), params };
+}
+
+export interface EmbeddedStoreOptions {
+  /** Open for reading only (inspect spend while agents run, or with none running). */
+  readOnly?: boolean;
+}
+
+/**
+ * The on-disk store: SQLite in WAL mode in a 0700 directory, files 0600. Safe across processes on
+ * one machine: a reservation is one IMMEDIATE transaction, so agents sharing the directory can
+ * never exceed a shared budget together. Crash safe: every change is one committed transaction.
+ */
+export class EmbeddedStore implements Store {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #reserveTx: Database.Transaction<(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number) => ReserveResult>;
+
+  constructor(dir: string, options: EmbeddedStoreOptions = {}) {
+    prepareStateDir(dir, options.readOnly);
+    this.path = join(dir, 'state.db');
+    if (!options.readOnly) ensurePrivateFile(this.path);
+    this.#db = new Database(this.path, { readonly: options.readOnly ?? false, fileMustExist: options.readOnly ?? false });
+    this.#db.pragma('busy_timeout = 10000');
+    if (!options.readOnly) {
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = NORMAL');
+      this.#db.exec(SCHEMA);
+    }
+    const db = this.#db;
+    this.#reserveTx = db.transaction((entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): ReserveResult => {
+      const existing = db.prepare('SELECT * FROM entries WHERE id = ?').get(entry.id) as EntryRow | undefined;
+      if (existing) return { ok: true, entry: toEntry(existing) };
+      const reserved: LedgerEntry = { ...entry, state: 'reserved' };
+      for (const limit of limits) {
+        if (!counts(reserved, limit, now)) continue;
+        const used = this.#usageSync(limit, now);
+        if (used + (limit.counts ? 1 : entry.amountCents) > limit.max) return { ok: false, violated: limit, used };
+      }
+      db.prepare(
+        `INSERT INTO entries (id, kind, state, amount, start_at, end_at, origin, plan_id, delegation_id, transaction_id, note)
+         VALUES (?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(entry.id, entry.kind, entry.amountCents, entry.startAt, entry.endAt, entry.origin ?? null, entry.planId ?? null, entry.delegationId ?? null, entry.transactionId ?? null, entry.note ?? null);
+      return { ok: true, entry: reserved };
+    });
+  }
+
+  #usageSync(limit: LimitCheck, now: number): number {
+    const { sql, params } = limitWhere(limit, now);
+    const row = this.#db.prepare(`SELECT ${limit.counts ? 'COUNT(*)' : 'COALESCE(SUM(amount), 0)'} AS used FROM entries WHERE ${sql}`).get(...params) as { used: number };
+    return row.used;
+  }
+
+  async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
+    // IMMEDIATE: the write lock is taken before reading usage, so no other process can slip in between.
+    return this.#reserveTx.immediate(entry, limits, now);
+  }
+
+  async settle(id: string, change: EntryChange): Promise<void> {
+    this.#db
+      .prepare('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
+      .run(change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null, id);
+  }
+
+  async getEntry(id: string): Promise<LedgerEntry | undefined> {
+    const row = this.#db.prepare('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
+    return row && toEntry(row);
+  }
+
+  async entries(filter: { since?: number | undefined; kinds?: ReadonlyArray<EntryKind> } = {}): Promise<LedgerEntry[]> {
+    const parts: string[] = ['1 = 1'];
+    const params: unknown[] = [];
+    if (filter.kinds) { parts.push(`kind IN (${filter.kinds.map(() => '?').join(',')})`); params.push(...filter.kinds); }
+    if (filter.since !== undefined) { parts.push('end_at > ?'); params.push(filter.since); }
+    return (this.#db.prepare(`SELECT * FROM entries WHERE ${parts.join(' AND ')} ORDER BY start_at, rowid`).all(...params) as EntryRow[]).map(toEntry);
+  }
+
+  async usage(limit: LimitCheck, now: number): Promise<number> {
+    return this.#usageSync(limit, now);
+  }
+
+  async appendReceipt(receipt: ReceiptRecord): Promise<void> {
+    this.#db.prepare('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)').run(receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt));
+  }
+
+  async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
+    const update = this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT body FROM receipts WHERE id = ?').get(id) as { body: string } | undefined;
+      if (!row) return;
+      const next = { ...(JSON.parse(row.body) as ReceiptRecord), ...change };
+      this.#db.prepare('UPDATE receipts SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
+    });
+    update.immediate();
+  }
+
+  async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
+    const parts: string[] = ['1 = 1'];
+    const params: unknown[] = [];
+    if (query.since !== undefined) { parts.push('at >= ?'); params.push(query.since); }
+    if (query.origin !== undefined) { parts.push('origin = ?'); params.push(query.origin); }
+    if (query.planId !== undefined) { parts.push('plan_id = ?'); params.push(query.planId); }
+    const rows = this.#db.prepare(`SELECT body FROM receipts WHERE ${parts.join(' AND ')} ORDER BY at, rowid`).all(...params) as Array<{ body: string }>;
+    const out = rows.map((r) => JSON.parse(r.body) as ReceiptRecord);
+    return query.limit === undefined ? out : out.slice(-query.limit);
+  }
+
+  async getKey(id: string): Promise<KeyRecord | undefined> {
+    const row = this.#db.prepare('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
+    return row && (JSON.parse(row.body) as KeyRecord);
+  }
+
+  async putKey(record: KeyRecord): Promise<void> {
+    this.#db.prepare('INSERT INTO keys (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(record.id, JSON.stringify(record));
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    this.#db.prepare('DELETE FROM keys WHERE id = ?').run(id);
+  }
+
+  async keys(): Promise<KeyRecord[]> {
+    return (this.#db.prepare('SELECT body FROM keys ORDER BY id').all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as KeyRecord);
+  }
+
+  async addUnits(id: string, delta: number): Promise<number | undefined> {
+    const add = this.#db.transaction((): number | undefined => {
+      const row = this.#db.prepare('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
+      if (!row) return undefined;
+      const key = JSON.parse(row.body) as KeyRecord;
+      if (key.units === undefined) return undefined;
+      key.units += delta;
+      this.#db.prepare('UPDATE keys SET body = ? WHERE id = ?').run(JSON.stringify(key), id);
+      return key.units;
+    });
+    return add.immediate();
+  }
+
+  async putPending(purchase: PendingPurchase): Promise<void> {
+    this.#db.prepare('INSERT INTO pending (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(purchase.id, JSON.stringify(purchase));
+  }
+
+  async getPending(id: string): Promise<PendingPurchase | undefined> {
+    const row = this.#db.prepare('SELECT body FROM pending WHERE id = ?').get(id) as { body: string } | undefined;
+    return row && (JSON.parse(row.body) as PendingPurchase);
+  }
+
+  async deletePending(id: string): Promise<void> {
+    this.#db.prepare('DELETE FROM pending WHERE id = ?').run(id);
+  }
+
+  async getSecret(key: string, now: number): Promise<string | undefined> {
+    const row = this.#db.prepare('SELECT value FROM secrets WHERE key = ? AND expires_at > ?').get(key, now) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  async putSecret(key: string, value: string, expiresAt: number): Promise<void> {
+    this.#db.prepare('INSERT INTO secrets (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at').run(key, value, expiresAt);
+  }
+
+  async deleteSecret(key: string): Promise<void> {
+    this.#db.prepare('DELETE FROM secrets WHERE key = ?').run(key);
+  }
+
+  async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined> {
+    const take = this.#db.transaction((): number | undefined => {
+      const held = this.#db.prepare('SELECT owner, expires_at FROM locks WHERE name = ?').get(name) as { owner: string; expires_at: number } | undefined;
+      if (held && held.owner !== owner && held.expires_at > now) return undefined;
+      this.#db.prepare('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at').run(name, owner, now + ttlMs);
+      this.#db.prepare(`INSERT INTO meta (name, value) VALUES ('fence', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1`).run();
+      return (this.#db.prepare(`SELECT value FROM meta WHERE name = 'fence'`).get() as { value: number }).value;
+    });
+    return take.immediate();
+  }
+
+  async unlock(name: string, owner: string): Promise<void> {
+    this.#db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { ADD_UNITS, APPEND_RECEIPT, PATCH, RESERVE, TRY_LOCK, UNLOCK, USAGE } from './redis-scripts.js';
+import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
+
+type Scripted = Redis & {
+  pfReserve(key: string, entry: string, limits: string, now: number): Promise<[number, string, string?]>;
+  pfUsage(key: string, limit: string, now: number): Promise<string>;
+  pfPatch(key: string, id: string, patch: string): Promise<number>;
+  pfAddUnits(key: string, id: string, delta: number): Promise<number | null>;
+  pfAppendReceipt(zset: string, hash: string, id: string, at: number, json: string, max: number): Promise<number>;
+  pfTryLock(lock: string, fence: string, owner: string, ttlMs: number): Promise<number | null>;
+  pfUnlock(lock: string, owner: string): Promise<number>;
+};
+
+export interface RedisStoreOptions {
+  /** Separates deployments sharing one Redis. Default 'default'. */
+  prefix?: string;
+  /** Receipts kept (the oldest are trimmed). Default 1,000,000. */
+  maxReceipts?: number;
+}
+
+const definedOnly = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/**
+ * The store for agents spread over machines. Every key of a deployment shares one hash tag
+ * (`{pf:<prefix>}`), so on Redis Cluster they live in one slot and each Lua script stays atomic.
+ */
+export class RedisStore implements Store {
+  readonly #redis: Scripted;
+  readonly #k: (name: string) => string;
+  readonly #maxReceipts: number;
+  readonly #owned: boolean;
+
+  constructor(redis: Redis, options: RedisStoreOptions = {}, owned = false) {
+    const prefix = options.prefix ?? 'default';
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigurationError('Redis store prefix must be 1-64 of [A-Za-z0-9_.:-]');
+    this.#k = (name) => `{pf:${prefix}}:${name}`;
+    this.#maxReceipts = options.maxReceipts ?? 1_000_000;
+    this.#owned = owned;
+    const scripts: Array<[string, number, string]> = [
+      ['pfReserve', 1, RESERVE], ['pfUsage', 1, USAGE], ['pfPatch', 1, PATCH], ['pfAddUnits', 1, ADD_UNITS],
+      ['pfAppendReceipt', 2, APPEND_RECEIPT], ['pfTryLock', 2, TRY_LOCK], ['pfUnlock', 1, UNLOCK],
+    ];
+    for (const [name, numberOfKeys, lua] of scripts) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+    }
+    this.#redis = redis as Scripted;
+  }
+
+  /** Connects with ioredis (an optional peer dependency) to `url`, e.g. redis://127.0.0.1:6379. */
+  static async connect(url: string, options: RedisStoreOptions & { redis?: RedisOptions } = {}): Promise<RedisStore> {
+    let Ctor: new (url: string, options: RedisOptions) => Redis;
+    try {
+      Ctor = ((await import('ioredis')) as unknown as { default: typeof Ctor }).default;
+    } catch {
+      throw new ConfigurationError('The Redis store needs the ioredis package: npm install ioredis');
+    }
+    const redis = new Ctor(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...options.redis });
+    await redis.connect();
+    return new RedisStore(redis, options, true);
+  }
+
+  async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
+    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), JSON.stringify(definedOnly(entry)), JSON.stringify(limits.map(definedOnly)), now);
+    if (ok === 1) return { ok: true, entry: JSON.parse(a) as LedgerEntry };
+    return { ok: false, violated: limits[Number(a) - 1]!, used: Number(b) };
+  }
+
+  async settle(id: string, change: EntryChange): Promise<void> {
+    await this.#redis.pfPatch(this.#k('entries'), id, JSON.stringify(definedOnly(change)));
+  }
+
+  async getEntry(id: string): Promise<LedgerEntry | undefined> {
+    const json = await this.#redis.hget(this.#k('entries'), id);
+    return json ? (JSON.parse(json) as LedgerEntry) : undefined;
+  }
+
+  async entries(filter: { since?: number | undefined; kinds?: ReadonlyArray<EntryKind> } = {}): Promise<LedgerEntry[]> {
+    const all = (await this.#redis.hvals(this.#k('entries'))).map((j) => JSON.parse(j) as LedgerEntry);
+    return all
+      .filter((e) => (!filter.kinds || filter.kinds.includes(e.kind)) && (filter.since === undefined || e.endAt > filter.since))
+      .sort((a, b) => a.startAt - b.startAt);
+  }
+
+  async usage(limit: LimitCheck, now: number): Promise<number> {
+    return Number(await this.#redis.pfUsage(this.#k('entries'), JSON.stringify(definedOnly(limit)), now));
+  }
+
+  async appendReceipt(receipt: ReceiptRecord): Promise<void> {
+    await this.#redis.pfAppendReceipt(this.#k('receipts:at'), this.#k('receipts'), receipt.id, receipt.at, JSON.stringify(receipt), this.#maxReceipts);
+  }
+
+  async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
+    await this.#redis.pfPatch(this.#k('receipts'), id, JSON.stringify(definedOnly(change)));
+  }
+
+  async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
+    const ids = await this.#redis.zrangebyscore(this.#k('receipts:at'), query.since ?? '-inf', '+inf');
+    if (ids.length === 0) return [];
+    const rows = (await this.#redis.hmget(this.#k('receipts'), ...ids)).filter((r): r is string => r !== null);
+    const out = rows
+      .map((r) => JSON.parse(r) as ReceiptRecord)
+      .filter((r) => (query.origin === undefined || r.origin === query.origin) && (query.planId === undefined || r.planId === query.planId));
+    return query.limit === undefined ? out : out.slice(-query.limit);
+  }
+
+  async getKey(id: string): Promise<KeyRecord | undefined> {
+    const json = await this.#redis.hget(this.#k('keys'), id);
+    return json ? (JSON.parse(json) as KeyRecord) : undefined;
+  }
+
+  async putKey(record: KeyRecord): Promise<void> {
+    await this.#redis.hset(this.#k('keys'), record.id, JSON.stringify(record));
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    await this.#redis.hdel(this.#k('keys'), id);
+  }
+
+  async keys(): Promise<KeyRecord[]> {
+    return (await this.#redis.hvals(this.#k('keys'))).map((j) => JSON.parse(j) as KeyRecord).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async addUnits(id: string, delta: number): Promise<number | undefined> {
+    const units = await this.#redis.pfAddUnits(this.#k('keys'), id, delta);
+    return units === null ? undefined : Number(units);
+  }
+
+  async putPending(purchase: PendingPurchase): Promise<void> {
+    await this.#redis.hset(this.#k('pending'), purchase.id, JSON.stringify(purchase));
+  }
+
+  async getPending(id: string): Promise<PendingPurchase | undefined> {
+    const json = await this.#redis.hget(this.#k('pending'), id);
+    return json ? (JSON.parse(json) as PendingPurchase) : undefined;
+  }
+
+  async deletePending(id: string): Promise<void> {
+    await this.#redis.hdel(this.#k('pending'), id);
+  }
+
+  #secretKey(key: string): string {
+    return this.#k(`secret:${createHash('sha256').update(key).digest('hex')}`);
+  }
+
+  async getSecret(key: string, now: number): Promise<string | undefined> {
+    const json = await this.#redis.get(this.#secretKey(key));
+    if (!json) return undefined;
+    const { value, expiresAt } = JSON.parse(json) as { value: string; expiresAt: number };
+    return expiresAt > now ? value : undefined;
+  }
+
+  async putSecret(key: string, value: string, expiresAt: number): Promise<void> {
+    // Redis expires it on its own clock too (bounded to a day past the caller's clock).
+    const ttlMs = Math.max(1_000, Math.min(expiresAt - Date.now(), 365 * 86_400_000)) + 86_400_000;
+    await this.#redis.set(this.#secretKey(key), JSON.stringify({ value, expiresAt }), 'PX', ttlMs);
+  }
+
+  async deleteSecret(key: string): Promise<void> {
+    await this.#redis.del(this.#secretKey(key));
+  }
+
+  async tryLock(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+    const fence = await this.#redis.pfTryLock(this.#k(`lock:${name}`), this.#k('fence'), owner, ttlMs);
+    return fence === null ? undefined : Number(fence);
+  }
+
+  async unlock(name: string, owner: string): Promise<void> {
+    await this.#redis.pfUnlock(this.#k(`lock:${name}`), owner);
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.#redis.quit();
+  }
+}

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { EmbeddedStore } from '../../src/store/embedded-store.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/types.js';
+
+export const redisUrl = inject('redisUrl');
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'paying-fetch-test-'));
+}
+
+export type StoreMaker = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+/** The three stores, each made fresh and closed after the test. Redis only when a server is there. */
+export const storeMakers: Array<[string, StoreMaker]> = [
+  ['memory', async () => ({ store: new MemoryStore(), cleanup: async () => {} })],
+  ['embedded', async () => {
+    const dir = tempHome();
+    const store = new EmbeddedStore(dir);
+    return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }],
+  ...(redisUrl
+    ? [['redis', async () => {
+        const store = await RedisStore.connect(redisUrl, { prefix: `t-${randomUUID().slice(0, 8)}` });
+        return { store, cleanup: () => store.close() };
+      }] as [string, StoreMaker]]
+    : []),
+];
