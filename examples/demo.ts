@@ -1,12 +1,17 @@
 // The demo: an agent pays for API calls through paying-fetch, against the built-in sandbox
 // (a local Nevermined backend and a protected seller on 127.0.0.1). No network, no keys.
 //   npm run demo
-import { createPayingFetch, getReceipt, NeverminedRestClient } from '../src/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPayingFetch, EmbeddedStore, getReceipt, NeverminedRestClient } from '../src/index.js';
 import { createSandbox, SANDBOX_PLANS } from '../src/sandbox/index.js';
 
 const sandbox = await createSandbox({ delegationLimitCents: 2000 });
 const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
-const pay = createPayingFetch({ nevermined });
+// The ledger and receipts go to disk (a fresh folder: each demo run has its own sandbox world).
+const home = process.env.PAYING_FETCH_HOME ?? join(mkdtempSync(join(tmpdir(), 'paying-fetch-demo-')), 'state');
+const pay = createPayingFetch({ nevermined, store: new EmbeddedStore(home), policy: { budget: { perDayCents: 2000 } } });
 const backend = new NeverminedRestClient(nevermined);
 
 let mints = 0;
@@ -30,6 +35,7 @@ for (const [i, route] of plan.entries()) {
 }
 
 const delegation = await backend.getDelegation(sandbox.delegationId);
+const budget = await pay.budget();
 const stats = sandbox.stats();
 const cents = (c: number) => `$${(c / 100).toFixed(2)}`;
 console.log('\nsummary');
@@ -43,5 +49,8 @@ console.table({
   'delegation limit': cents(delegation.spendingLimitCents),
   'delegation remaining': cents(delegation.remainingBudgetCents ?? 0),
   'basic plan credits left': sandbox.world.balance(sandbox.principal, SANDBOX_PLANS.basic),
+  'daily budget': cents(budget.perDay.limitCents ?? 0),
+  'reserved for the delegation': cents(budget.perDay.reservedCents),
 });
+console.log(`receipts on disk: ${(await pay.receipts()).length} in ${home}`);
 await sandbox.close();

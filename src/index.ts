@@ -17,4 +17,7 @@ export type { Policy } from './policy/policy.js';
 export type { BudgetView, WindowView } from './policy/ledger.js';
 export type { Store, ReceiptRecord, ReceiptQuery, KeyRecord, LedgerEntry } from './store/types.js';
 export { MemoryStore } from './store/memory-store.js';
+export { EmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export { defaultHome } from './store/state-dir.js';
 export type { ReconcileReport } from './nevermined/reconcile.js';

@@ -51,7 +51,7 @@ export interface KeyInfo extends Omit<KeyRecord, 'apiKey'> {
 }
 
 /** Sends, replays after a 402 with a cached or fresh token, and never more than these many times. */
-const MAX_SENDS_PER_CALL = 4;
+const MAX_SENDS_PER_CALL = 6;
 
 /** Creates a fetch that pays Nevermined x402 402s within the spending policy. */
 export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
@@ -194,8 +194,11 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         // The seller says the delegation itself can pay no more: retire it (renewal follows the policy).
         const code = findBckCode(message);
         const said = code ? backendError({ action: 'settle', bckCode: code, status: 402, message: message ?? code }) : undefined;
-        if (said && delegationEnded(said)) await delegations.retire(held.delegationId);
-        else if (said?.code === 'CARD_DECLINED') throw said; // a new token would be declined too
+        if (said && delegationEnded(said)) {
+          // Not a refusal of the token: its delegation ran out (maybe drained by a sibling agent).
+          await delegations.retire(held.delegationId);
+          refusals -= 1;
+        } else if (said?.code === 'CARD_DECLINED') throw said; // a new token would be declined too
       }
       if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
         throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message });

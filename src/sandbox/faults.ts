@@ -3,7 +3,8 @@ export type Fault =
   | { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string>; body?: unknown }
   /** Destroys the connection without an answer (before or after doing the work). */
   | { kind: 'reset'; after?: 'work' }
-  | { kind: 'delay'; ms: number };
+  /** Waits before answering (`after: 'work'`: once the charge is done). */
+  | { kind: 'delay'; ms: number; after?: 'work' };
 
 export type FaultTarget = 'mint' | 'backend' | 'seller' | 'purchase' | 'search';
 

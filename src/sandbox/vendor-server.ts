@@ -45,7 +45,7 @@ export function vendorHandler(world: World, faults: FaultQueue, settings: Vendor
     if (req.method === 'POST' && url.pathname === '/team-management/nevermined/purchase-key') {
       counters.purchaseRequests += 1;
       const fault = faults.take('purchase');
-      if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === 'delay' && fault.after !== 'work') await new Promise((r) => setTimeout(r, fault.ms));
       if (fault?.kind === 'reset' && fault.after !== 'work') return void req.socket.destroy();
       if (fault?.kind === 'status') return sendJson(res, fault.status, fault.body ?? { error: fault.message ?? 'injected' }, fault.headers);
       const token = req.headers['payment-signature'];
@@ -70,6 +70,7 @@ export function vendorHandler(world: World, faults: FaultQueue, settings: Vendor
         }
         answered.set(token, answer);
         if (fault?.kind === 'reset') return void req.socket.destroy(); // charged, then the line dropped
+        if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms)); // charged, slow to answer
         return sendJson(res, 200, answer);
       } catch (error) {
         if (!(error instanceof BackendFailure)) throw error;

@@ -217,6 +217,11 @@ export class EmbeddedStore implements Store {
     this.#db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
   }
 
+  async lockHolder(name: string, now: number): Promise<string | undefined> {
+    const row = this.#db.prepare('SELECT owner FROM locks WHERE name = ? AND expires_at > ?').get(name, now) as { owner: string } | undefined;
+    return row?.owner;
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }

@@ -128,6 +128,11 @@ export class MemoryStore implements Store {
     if (this.#locks.get(name)?.owner === owner) this.#locks.delete(name);
   }
 
+  async lockHolder(name: string, now: number): Promise<string | undefined> {
+    const held = this.#locks.get(name);
+    return held && held.expiresAt > now ? held.owner : undefined;
+  }
+
   async close(): Promise<void> {}
 }
 

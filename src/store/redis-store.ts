@@ -172,6 +172,10 @@ export class RedisStore implements Store {
     await this.#redis.pfUnlock(this.#k(`lock:${name}`), owner);
   }
 
+  async lockHolder(name: string): Promise<string | undefined> {
+    return (await this.#redis.get(this.#k(`lock:${name}`))) ?? undefined;
+  }
+
   async close(): Promise<void> {
     if (this.#owned) await this.#redis.quit();
   }

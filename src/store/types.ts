@@ -159,5 +159,7 @@ export interface Store {
    */
   tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined>;
   unlock(name: string, owner: string): Promise<void>;
+  /** Who holds `name` now (an unexpired lease), if anyone. */
+  lockHolder(name: string, now: number): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, payingFetch } from '../../src/index.js';
 import { sandbox } from '../helpers.js';
+import { EmbeddedStore } from '../../src/store/embedded-store.js';
+import { tempHome } from '../store/stores.js';
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -15,9 +17,15 @@ describe('the ready-made payingFetch', () => {
   it('pays with NVM_API_KEY, NVM_DELEGATION_ID and NVM_BACKEND_URL', async () => {
     const sb = await sandbox();
     for (const [k, v] of Object.entries(sb.env())) vi.stubEnv(k, v);
+    const home = tempHome();
+    vi.stubEnv('PAYING_FETCH_HOME', home);
     const { payingFetch: fresh } = await import('../../src/fetch/from-env.js').then((m) => ({ payingFetch: m.lazyPayingFetch() }));
     expect((await fresh(`${sb.sellerUrl}/weather`)).status).toBe(200);
     expect(sb.stats().mints).toBe(1);
+    // Its ledger lives on disk, in PAYING_FETCH_HOME.
+    const store = new EmbeddedStore(home, { readOnly: true });
+    expect(await store.receipts()).toHaveLength(1);
+    await store.close();
   });
 
   it('an unknown key prefix without a backend URL is a configuration error', async () => {
