@@ -8,7 +8,7 @@ import { Ledger, type BudgetView } from '../policy/ledger.js';
 import { assertAllowed, parsePolicy } from '../policy/policy.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { KeyRecord, ReceiptQuery, ReceiptRecord } from '../store/types.js';
-import { redact } from '../util/redact.js';
+import { redact, redactKey } from '../util/redact.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
@@ -117,6 +117,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     const planId = entry.planId as string;
     assertAllowed(policy, { origin, planId, scheme: entry.scheme, network: entry.network });
     await ledger.assertCapsOpen(origin, planId, `Paying ${origin}`);
+    await ledger.assertWithinBudget(`Paying ${origin}`);
     let delegationId = await delegations!.current(planId, signal);
     try {
       return await payer.acquire(entry, x402Version, url, delegationId, refused, signal);
@@ -133,6 +134,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     const held = delegations ? payer.preemptive(url, (planId) => delegations.peek(planId)) : undefined;
     if (!held) return undefined;
     await ledger.assertCapsOpen(held.origin, held.entry.planId, `Paying ${held.origin}`);
+    await ledger.assertWithinBudget(`Paying ${held.origin}`);
     return held;
   }
 
@@ -235,11 +237,6 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   payingFetch.reconcile = () => reconcile(client, ledger, now);
   payingFetch.keys = async () => (await ledger.store.keys()).map(({ apiKey, ...rest }) => ({ ...rest, key: redactKey(apiKey) }));
   return payingFetch;
-}
-
-function redactKey(apiKey: string): string {
-  if (apiKey === '') return '(dropped)';
-  return apiKey.length <= 12 ? '…' : `${apiKey.slice(0, 4)}…${apiKey.slice(-4)}`;
 }
 
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {

@@ -96,6 +96,18 @@ export class Ledger {
     }
   }
 
+  /**
+   * Before spending on what is already reserved: refuses when the budget is overdrawn (reservations
+   * above a limit, as after the policy was tightened under a delegation adopted before).
+   */
+  async assertWithinBudget(what: string): Promise<void> {
+    const now = this.now();
+    for (const limit of budgetLimits(this.policy)) {
+      const used = await this.store.usage(limit, now);
+      if (used > limit.max) throw new BudgetExceededError({ limit: limit.name, limitCents: limit.max, usedCents: used, requestedCents: 0, what });
+    }
+  }
+
   /** The most a new delegation may be for, right now: the smallest room left in any budget. */
   async headroom(): Promise<number> {
     const now = this.now();

@@ -6,3 +6,9 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   }
   return out;
 }
+
+/** `exa_…1a2b`: enough to recognise a provisioned key, useless to spend it. */
+export function redactKey(apiKey: string): string {
+  if (apiKey === '') return '(dropped)';
+  return apiKey.length <= 12 ? '…' : `${apiKey.slice(0, 4)}…${apiKey.slice(-4)}`;
+}

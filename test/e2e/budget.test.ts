@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, ConsentRequiredError, PolicyDeniedError, VelocityExceededError } from '../../src/index.js';
+import { BudgetExceededError, ConsentRequiredError, MemoryStore, PolicyDeniedError, VelocityExceededError } from '../../src/index.js';
 import { SANDBOX_PLANS } from '../../src/sandbox/index.js';
 import { cardPayingFetch, expectNoSecrets, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
 
@@ -176,5 +176,18 @@ describe('a declined card', () => {
     const error = await pay(`${sb.sellerUrl}/metered`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CARD_DECLINED', bckCode: 'BCK.X402.0049' });
     expect(sb.stats()).toMatchObject({ mints: 1, charges: 0 });
+  });
+});
+
+describe('a policy tightened under a delegation adopted before', () => {
+  it('stops paying once the reservations exceed the new budget', async () => {
+    const sb = await sandbox();
+    const store = new MemoryStore();
+    const loose = payingFetchFor(sb, { store });
+    expect((await loose.pay(`${sb.sellerUrl}/weather`)).status).toBe(200); // adopts the $20 delegation
+    const tight = payingFetchFor(sb, { store, policy: { budget: { lifetimeCents: 500 } } });
+    const error = await tight.pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BUDGET_EXCEEDED', limit: 'budget.lifetime', usedCents: 2000 });
+    expect(sb.stats().paidResponses).toBe(1);
   });
 });

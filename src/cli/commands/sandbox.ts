@@ -1,0 +1,18 @@
+import { createSandbox } from '../../sandbox/index.js';
+import { EXIT } from '../exit-codes.js';
+
+/** Runs the sandbox until Ctrl-C, printing the environment that points paying-fetch at it. */
+export async function sandboxCommand(flags: { port?: number }): Promise<number> {
+  const sandbox = await createSandbox(flags.port ? { port: flags.port } : {});
+  const env = sandbox.env();
+  process.stdout.write('# paying-fetch sandbox is running. In another shell:\n');
+  for (const [name, value] of Object.entries(env)) process.stdout.write(`export ${name}='${value}'\n`);
+  process.stdout.write(`# then: paying-fetch "$PAYING_FETCH_SELLER_URL/weather"\n# Ctrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
+  process.stderr.write('paying-fetch: sandbox stopped\n');
+  return EXIT.OK;
+}
