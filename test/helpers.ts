@@ -50,10 +50,12 @@ export function tokensSeen(sb: Sandbox): string[] {
 
 /** Fails when any secret appears in the given things (serialised every way a user might print them). */
 export function expectNoSecrets(things: unknown[], secrets: string[]): void {
-  const text = things.map((t) => `${safeJson(t)}\n${inspect(t, { depth: 10, showHidden: true })}\n${String(t)}`).join('\n');
-  for (const secret of secrets) {
-    if (text.includes(secret)) throw new Error(`a secret leaked (${secret.slice(0, 12)}...)`);
-  }
+  things.forEach((t, i) => {
+    const text = `${safeJson(t)}\n${inspect(t, { depth: 10, showHidden: true })}\n${String(t)}`;
+    for (const secret of secrets) {
+      if (text.includes(secret)) throw new Error(`a secret leaked (${secret.slice(0, 12)}...) in item ${i}: ${text.slice(Math.max(0, text.indexOf(secret) - 600), text.indexOf(secret) + 40).replaceAll(secret, '<SECRET>')}`);
+    }
+  });
 }
 
 function safeJson(value: unknown): string {

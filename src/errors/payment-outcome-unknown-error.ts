@@ -1,3 +1,4 @@
+import { publicUrl } from '../util/redact.js';
 import { PayingFetchError } from './paying-fetch-error.js';
 
 /**
@@ -13,8 +14,8 @@ export class PaymentOutcomeUnknownError extends PayingFetchError {
   readonly planId: string | undefined;
 
   constructor(facts: { url: string; receiptId: string; tokenHash: string; delegationId?: string | undefined; planId?: string | undefined }, cause: unknown) {
-    super('PAYMENT_OUTCOME_UNKNOWN', `The paid request to ${facts.url} got no answer; the charge may have happened (receipt ${facts.receiptId})`, { cause: scrubCause(cause) });
-    this.url = facts.url;
+    super('PAYMENT_OUTCOME_UNKNOWN', `The paid request to ${publicUrl(facts.url)} got no answer; the charge may have happened (receipt ${facts.receiptId})`, { cause: scrubCause(cause) });
+    this.url = publicUrl(facts.url);
     this.receiptId = facts.receiptId;
     this.tokenHash = facts.tokenHash;
     this.delegationId = facts.delegationId;

@@ -1,3 +1,4 @@
+import { publicUrl } from '../util/redact.js';
 import { PayingFetchError } from './paying-fetch-error.js';
 
 /** The seller answered 402 to a payment twice (a cached and a fresh token, or two fresh ones). */
@@ -9,10 +10,10 @@ export class PaymentRejectedError extends PayingFetchError {
   constructor(facts: { url: string; status: number; sellerMessage?: string }) {
     super(
       'PAYMENT_REJECTED',
-      `The seller refused payment twice for ${facts.url}` +
+      `The seller refused payment twice for ${publicUrl(facts.url)}` +
         (facts.sellerMessage ? `: ${facts.sellerMessage}` : ''),
     );
-    this.url = facts.url;
+    this.url = publicUrl(facts.url);
     this.status = facts.status;
     this.sellerMessage = facts.sellerMessage;
   }

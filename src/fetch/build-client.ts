@@ -14,7 +14,7 @@ export function buildClient(options: PayingFetchOptions, transport: FetchLike): 
     return { client: new NeverminedSdkAdapter({ payments: nvm }), source: sourceOf(options.delegationId, undefined) };
   }
   const rest = nvm.apiKey
-    ? new NeverminedRestClient({ apiKey: nvm.apiKey, backendUrl: nvm.backendUrl, fetch: transport, retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs })
+    ? new NeverminedRestClient({ apiKey: nvm.apiKey, backendUrl: nvm.backendUrl, fetch: transport, retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs, allowInsecureHttp: options.allowInsecureHttp })
     : undefined;
   const source = sourceOf(nvm.delegationId ?? options.delegationId, nvm.paymentMethodId);
   if (nvm.payments) return { client: new NeverminedSdkAdapter({ payments: nvm.payments, principal: nvm.principal, fallback: rest }), source };

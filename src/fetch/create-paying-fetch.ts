@@ -8,7 +8,8 @@ import { Ledger, type BudgetView } from '../policy/ledger.js';
 import { assertAllowed, parsePolicy } from '../policy/policy.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { KeyRecord, ReceiptQuery, ReceiptRecord } from '../store/types.js';
-import { redact, redactKey } from '../util/redact.js';
+import { redactKey } from '../util/redact.js';
+import { assertSecureUrl } from '../util/require-https.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
@@ -66,6 +67,10 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const recorder = new Recorder(client, ledger, now);
   const nvm = options.nevermined as { principal?: string } | undefined;
   const providers: ProviderRecipe[] = options.providers ?? [];
+  for (const p of providers) {
+    assertSecureUrl(p.purchase.url, `The ${p.name} purchase URL`, options.allowInsecureHttp);
+    for (const origin of p.origins) assertSecureUrl(origin, `The ${p.name} origin`, options.allowInsecureHttp);
+  }
   const keys = providers.length
     ? new KeyManager({
         client, delegations, ledger, policy, transport, now,
@@ -82,7 +87,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     refill: (recipe: ProviderRecipe, key: KeyRecord) => {
       if (!policy.autoTopUp) return;
       keys!.buy(recipe, 'refill', key).catch((error: Error) => {
-        events.emit('blocked', { url: recipe.purchase.url, status: 0, reason: 'refill-failed', detail: redact(error.message, client.secrets), error });
+        events.emit('blocked', { url: recipe.purchase.url, status: 0, reason: 'refill-failed', detail: client.scrub(error.message), error });
       });
     },
   };
@@ -95,7 +100,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
 
   const handBack = (url: string, response: Response, reason: string, detail: string, error?: Error): Response => {
-    events.emit('blocked', { url, status: response.status, reason, detail: redact(detail, client.secrets), ...(error ? { error } : {}) });
+    events.emit('blocked', { url, status: response.status, reason, detail: client.scrub(detail), ...(error ? { error } : {}) });
     return response;
   };
 
@@ -188,7 +193,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       if (!delegations) return handBack(sent.url, response, 'no-delegation', 'no delegationId or paymentMethodId configured to pay with');
 
       let refused: HeldToken | undefined;
-      const message = sellerMessage(bytes, challenge, client.secrets);
+      const message = sellerMessage(bytes, challenge, (t) => client.scrub(t));
       if (held && payer.refused(held, sent.url, entry)) {
         payer.drop(held);
         refused = held;
@@ -246,9 +251,9 @@ function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefi
 }
 
 /** The seller's reason for a 402, from its JSON body (`message` / `error`) or the challenge. */
-function sellerMessage(bytes: Uint8Array | undefined, challenge: PaymentRequired, secrets: ReadonlyArray<string>): string | undefined {
+function sellerMessage(bytes: Uint8Array | undefined, challenge: PaymentRequired, scrub: (text: string) => string): string | undefined {
   const json = bytes ? safeJsonParse(Buffer.from(bytes).toString('utf8')) : undefined;
   const body = (typeof json === 'object' && json !== null ? json : {}) as { message?: unknown; error?: unknown };
   const text = [body.message, body.error, challenge.error].find((v): v is string => typeof v === 'string' && v !== 'Payment Required');
-  return text === undefined ? undefined : redact(text.slice(0, 1000), secrets);
+  return text === undefined ? undefined : scrub(text.slice(0, 1000));
 }

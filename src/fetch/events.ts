@@ -1,4 +1,5 @@
 import type { SettlementReceipt } from '../x402/schemas.js';
+import { publicUrl } from '../util/redact.js';
 
 // Events carry one typed state object each (ky-style hooks): adding a field never breaks a
 // listener. None of them ever holds a secret: tokens appear only as `tokenHash`.
@@ -74,6 +75,10 @@ export class Emitter {
   }
 
   emit<E extends keyof PayingFetchEvents>(event: E, payload: PayingFetchEvents[E]): void {
+    // Events never show a query string: it may carry the caller's own secrets.
+    if (typeof (payload as { url?: unknown }).url === 'string') {
+      payload = { ...payload, url: publicUrl((payload as { url: string }).url) };
+    }
     for (const listener of this.#listeners.get(event) ?? []) {
       try {
         (listener as Listener<E>)(payload);

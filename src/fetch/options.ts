@@ -42,6 +42,8 @@ export interface PayingFetchOptions {
   store?: Store | undefined;
   /** Clock for budget windows and expiry (ms since epoch). Default Date.now. */
   clock?: (() => number) | undefined;
+  /** Allow plain-http backend, purchase and provider URLs off loopback (keys would travel in clear). */
+  allowInsecureHttp?: boolean | undefined;
   /** Retries of transient backend failures. Default 3. */
   backendRetries?: number | undefined;
   /** First backoff delay of backend retries, ms. Default 200. */

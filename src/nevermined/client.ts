@@ -29,8 +29,8 @@ export interface NeverminedClient {
   readonly backendId: string;
   /** The buyer's account: the principal that owns tokens, keys and packs. */
   readonly principal: string;
-  /** Secrets this client holds, so callers can scrub them from anything they print. */
-  readonly secrets: ReadonlyArray<string>;
+  /** Replaces any secret this client holds (the API key) in `text`: for anything that gets printed. */
+  scrub(text: string): string;
   mint(request: MintRequest, signal?: AbortSignal): Promise<{ accessToken: string }>;
   listPaymentMethods(signal?: AbortSignal): Promise<PaymentMethod[]>;
   listDelegations(signal?: AbortSignal): Promise<Delegation[]>;

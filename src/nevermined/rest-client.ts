@@ -2,6 +2,7 @@ import pRetry from 'p-retry';
 import type { z } from 'zod';
 import { NeverminedBackendError } from '../errors/backend-error.js';
 import { redact } from '../util/redact.js';
+import { assertSecureUrl } from '../util/require-https.js';
 import { readAllBounded } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
@@ -31,13 +32,14 @@ export interface RestClientOptions {
   retryDelayMs?: number | undefined;
   /** Per-request timeout in ms. Default 15000. */
   timeoutMs?: number | undefined;
+  /** Allow a plain-http backend that is not on loopback (the API key would travel in clear). */
+  allowInsecureHttp?: boolean | undefined;
 }
 
 /** paying-fetch's own client for the Nevermined REST endpoints a buyer uses (wire-facts 2-3). */
 export class NeverminedRestClient implements NeverminedClient {
   readonly backendId: string;
   readonly principal: string;
-  readonly secrets: ReadonlyArray<string>;
   readonly #apiKey: string;
   readonly #fetch: FetchLike;
   readonly #retries: number;
@@ -47,12 +49,16 @@ export class NeverminedRestClient implements NeverminedClient {
   constructor(options: RestClientOptions) {
     this.#apiKey = options.apiKey;
     this.backendId = resolveBackendUrl(options.apiKey, options.backendUrl);
+    assertSecureUrl(this.backendId, 'The Nevermined backend URL', options.allowInsecureHttp);
     this.principal = principalOfApiKey(options.apiKey);
-    this.secrets = [options.apiKey];
     this.#fetch = options.fetch ?? defaultFetch;
     this.#retries = options.retries ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 200;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  scrub(text: string): string {
+    return redact(text, [this.#apiKey]);
   }
 
   async mint(request: MintRequest, signal?: AbortSignal) {
@@ -144,9 +150,9 @@ export class NeverminedRestClient implements NeverminedClient {
         status: response.status,
         bckCode: facts.code,
         correlationId: facts.correlationId ?? correlationId,
-        hint: facts.hint === undefined ? undefined : redact(facts.hint, this.secrets),
+        hint: facts.hint === undefined ? undefined : this.scrub(facts.hint),
         retryable: facts.retryable,
-        message: redact(facts.message ?? facts.error ?? response.statusText ?? 'request failed', this.secrets),
+        message: this.scrub(facts.message ?? facts.error ?? response.statusText ?? 'request failed'),
       });
     }
     const parsed = schema.safeParse(json);

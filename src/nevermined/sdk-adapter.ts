@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { NeverminedBackendError } from '../errors/backend-error.js';
-import { redact } from '../util/redact.js';
 import { backendError, findBckCode } from './backend-errors.js';
 import type { DelegationTerms, MintRequest, NeverminedClient } from './client.js';
 import {
@@ -54,7 +53,6 @@ export function isPaymentsLike(value: unknown): value is PaymentsLike {
 export class NeverminedSdkAdapter implements NeverminedClient {
   readonly backendId: string;
   readonly principal: string;
-  readonly secrets: ReadonlyArray<string>;
   readonly #payments: PaymentsLike;
   readonly #fallback: NeverminedClient | undefined;
 
@@ -67,7 +65,10 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     }
     this.principal = principal;
     this.backendId = options.backendId ?? options.fallback?.backendId ?? 'nevermined-sdk';
-    this.secrets = options.fallback?.secrets ?? [];
+  }
+
+  scrub(text: string): string {
+    return this.#fallback ? this.#fallback.scrub(text) : text;
   }
 
   async mint(request: MintRequest) {
@@ -139,7 +140,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     try {
       answer = await call();
     } catch (error) {
-      const message = redact(error instanceof Error ? error.message : String(error), this.secrets);
+      const message = this.scrub(error instanceof Error ? error.message : String(error));
       const status = Number(message.match(/HTTP (\d{3})/)?.[1]) || undefined;
       throw backendError({ action, bckCode: findBckCode(message), status, message });
     }

@@ -272,6 +272,11 @@ export class World {
     return { creditsRedeemed: creditsUsed, remainingBalance: remaining, ...(orderTx ? { orderTx } : {}) };
   }
 
+  /** Every access token minted so far (for tests that scan for leaks). */
+  tokensIssued(): string[] {
+    return [...this.#tokens.keys()];
+  }
+
   /** Forgets every issued token, as when the backend invalidates them: sellers refuse them from now on. */
   forgetTokens(): void {
     this.#tokens.clear();

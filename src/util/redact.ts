@@ -12,3 +12,13 @@ export function redactKey(apiKey: string): string {
   if (apiKey === '') return '(dropped)';
   return apiKey.length <= 12 ? '…' : `${apiKey.slice(0, 4)}…${apiKey.slice(-4)}`;
 }
+
+/** A URL as it may be shown: origin and path, never the query string or fragment (they carry secrets). */
+export function publicUrl(url: string): string {
+  try {
+    const { origin, pathname } = new URL(url);
+    return origin + pathname;
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { getReceipt, PaymentOutcomeUnknownError } from '../../src/index.js';
+import { SANDBOX_PLANS } from '../../src/sandbox/index.js';
+import { cardPayingFetch, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
+
+const challenge = (planId: string) => Buffer.from(JSON.stringify({ x402Version: 2, accepts: [{ scheme: 'nvm:card-delegation', network: 'stripe', planId }] })).toString('base64');
+
+describe('hostile and broken sellers', () => {
+  it('a seller that switches plan between the 402 and the paid retry: bounded, typed, no charge', async () => {
+    const sb = await sandbox();
+    let flip = 0;
+    sb.route('/switch', { raw: (_req, res) => {
+      flip += 1;
+      res.writeHead(402, { 'payment-required': challenge(flip % 2 ? SANDBOX_PLANS.basic : SANDBOX_PLANS.metered) });
+      res.end('{"message":"pay again"}');
+    } });
+    const { pay } = payingFetchFor(sb);
+    const error = await pay(`${sb.sellerUrl}/switch`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PAYMENT_REJECTED' });
+    expect(sb.sellerRequests.length).toBeLessThanOrEqual(6);
+    expect(sb.stats().charges).toBe(0);
+    // Each paid retry carries a token for exactly the plan the previous 402 named.
+    const named = (i: number) => (i % 2 === 0 ? SANDBOX_PLANS.basic : SANDBOX_PLANS.metered); // what answer i asked for
+    sb.sellerRequests.forEach((request, i) => {
+      const token = request.headers['payment-signature'];
+      if (i === 0) return expect(token).toBeUndefined();
+      const planId = JSON.parse(Buffer.from(String(token), 'base64').toString()).accepted.planId;
+      expect(planId).toBe(named(i - 1));
+    });
+  });
+
+  it('a 402 with a huge body is read only as far as needed, and handed back whole', async () => {
+    const sb = await sandbox();
+    const big = JSON.stringify({ x402Version: 1, accepts: [{ scheme: 'exact', network: 'base' }], pad: 'x'.repeat(2 * 1024 * 1024) });
+    sb.route('/big', { raw: (_req, res) => { res.writeHead(402, { 'content-type': 'application/json' }); res.end(big); } });
+    const { pay, events } = payingFetchFor(sb);
+    const res = await pay(`${sb.sellerUrl}/big`);
+    expect(res.status).toBe(402);
+    expect((await res.text()).length).toBe(big.length);
+    expect(events.map((e) => (e.event as { reason: string }).reason)).toEqual(['no-challenge']);
+    expect(sb.stats().mints).toBe(0);
+  });
+
+  it('a malformed receipt does not lose the paid response', async () => {
+    const sb = await sandbox();
+    const { pay, events } = payingFetchFor(sb);
+    await pay(`${sb.sellerUrl}/weather`);
+    sb.route('/bad-receipt', { raw: (_req, res) => { res.writeHead(200, { 'payment-response': 'not-base64!!' }); res.end('paid content'); } });
+    const res = await pay(`${sb.sellerUrl}/bad-receipt`);
+    expect(await res.text()).toBe('paid content');
+    expect(getReceipt(res)).toBeUndefined();
+    expect(events.some((e) => (e.event as { reason?: string }).reason === 'invalid-receipt')).toBe(true);
+    expect((await pay.receipts()).at(-1)).toMatchObject({ path: '/bad-receipt', outcome: 'no-receipt' });
+  });
+
+  it('a 5xx after the paid request is an unknown outcome; retrying replays the same token', async () => {
+    const sb = await sandbox();
+    const { pay } = cardPayingFetch(sb, { budget: { lifetimeCents: 5000 } });
+    await pay(`${sb.sellerUrl}/weather`);
+    sb.faults.inject('seller', { kind: 'status', status: 502, message: 'bad gateway' });
+    const error = await pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
+    const reservedBefore = (await pay.budget()).lifetime.reservedCents;
+    expect((await pay(`${sb.sellerUrl}/weather`)).status).toBe(200);
+    const tokens = tokensSeen(sb);
+    expect(new Set(tokens).size).toBe(1); // one token throughout: no second payment was made up
+    expect(sb.stats().mints).toBe(1);
+    expect((await pay.budget()).lifetime.reservedCents).toBe(reservedBefore);
+  });
+});
