@@ -19,7 +19,8 @@ describe('no secret ever leaks', () => {
       try {
         const value = await p;
         // A Response is the caller's own (with the URL they asked for): its headers are scanned.
-        seen.push(value instanceof Response ? Object.fromEntries(value.headers) : value);
+        const isResponse = typeof (value as Response | null)?.headers?.get === 'function' && 'status' in (value as object);
+        seen.push(isResponse ? Object.fromEntries((value as Response).headers) : value);
       } catch (error) {
         seen.push(...chain(error), inspect(error, { depth: 10 }));
       }
