@@ -28,15 +28,20 @@ export async function send(
   let url = request.url;
   let method = request.method;
   let body = request.body;
-  const headers = new Headers(request.headers);
+  let headers = request.headers;
   const startOrigin = new URL(url).origin;
   const follow = request.redirect === 'follow';
+  const hasCredentials = Object.keys(credentials).length > 0;
 
   for (let hop = 0; ; hop += 1) {
-    const origin = new URL(url).origin;
-    const hopHeaders = new Headers(headers);
-    if (origin !== startOrigin) for (const name of ORIGIN_BOUND) hopHeaders.delete(name);
-    if (origin === credentialOrigin) for (const [name, value] of Object.entries(credentials)) hopHeaders.set(name, value);
+    const origin = hop === 0 ? startOrigin : new URL(url).origin;
+    // The caller's headers go as they are unless this hop adds a credential or leaves the origin.
+    let hopHeaders = headers;
+    if (origin !== startOrigin || (hasCredentials && origin === credentialOrigin)) {
+      hopHeaders = new Headers(headers);
+      if (origin !== startOrigin) for (const name of ORIGIN_BOUND) hopHeaders.delete(name);
+      if (origin === credentialOrigin) for (const [name, value] of Object.entries(credentials)) hopHeaders.set(name, value);
+    }
 
     const response = await transport(url, {
       ...request.rest,
@@ -59,6 +64,7 @@ export async function send(
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       if (method !== 'HEAD') method = 'GET';
       body = undefined;
+      headers = new Headers(headers);
       headers.delete('content-type');
       headers.delete('content-length');
     }

@@ -50,6 +50,12 @@ export interface ReserveRequest {
 /** Reserve -> commit | release over a Store, against the policy's budgets, caps and velocity. */
 export class Ledger {
   readonly #warned = new Set<string>();
+  /**
+   * Checks that passed recently, by scope: the per-call checks before spending (caps still open,
+   * budget not overdrawn) are repeated at most once a second, and at once after any local change.
+   * Another process's spending shows up within that second.
+   */
+  readonly #passed = new Map<string, number>();
 
   constructor(
     readonly store: Store,
@@ -60,6 +66,7 @@ export class Ledger {
 
   /** Reserves or throws BudgetExceededError / VelocityExceededError. Nothing is spent before this passes. */
   async reserve(request: ReserveRequest, { enforce = true } = {}): Promise<LedgerEntry> {
+    this.#passed.clear();
     const now = this.now();
     const entry: LedgerEntry = {
       id: request.id ?? randomUUID(),
@@ -89,11 +96,19 @@ export class Ledger {
 
   /** Before a payment of unknown price: refuses when a cap on this origin or plan is already used up. */
   async assertCapsOpen(origin: string, planId: string | undefined, what: string): Promise<void> {
+    const limits = scopedLimits(this.policy, origin, planId);
+    if (limits.length === 0 || this.#recentlyPassed(`caps ${origin} ${planId}`)) return;
     const now = this.now();
-    for (const limit of scopedLimits(this.policy, origin, planId)) {
+    for (const limit of limits) {
       const used = await this.store.usage(limit, now);
       if (used >= limit.max) throw new BudgetExceededError({ limit: limit.name, limitCents: limit.max, usedCents: used, requestedCents: 1, what });
     }
+    this.#passed.set(`caps ${origin} ${planId}`, Date.now());
+  }
+
+  #recentlyPassed(key: string): boolean {
+    const at = this.#passed.get(key);
+    return at !== undefined && Date.now() - at < 1_000;
   }
 
   /**
@@ -101,11 +116,14 @@ export class Ledger {
    * above a limit, as after the policy was tightened under a delegation adopted before).
    */
   async assertWithinBudget(what: string): Promise<void> {
+    const limits = budgetLimits(this.policy);
+    if (limits.length === 0 || this.#recentlyPassed('budget')) return;
     const now = this.now();
-    for (const limit of budgetLimits(this.policy)) {
+    for (const limit of limits) {
       const used = await this.store.usage(limit, now);
       if (used > limit.max) throw new BudgetExceededError({ limit: limit.name, limitCents: limit.max, usedCents: used, requestedCents: 0, what });
     }
+    this.#passed.set('budget', Date.now());
   }
 
   /** The most a new delegation may be for, right now: the smallest room left in any budget. */
@@ -117,21 +135,25 @@ export class Ledger {
   }
 
   commit(id: string, amountCents?: number): Promise<void> {
+    this.#passed.clear();
     return this.store.settle(id, { state: 'committed', amountCents });
   }
 
   /** Only for a definitive failure before any charge. */
   release(id: string): Promise<void> {
+    this.#passed.clear();
     return this.store.settle(id, { state: 'released' });
   }
 
   /** The outcome is unknown: the reservation stays until reconcile() settles it. */
   markUnknown(id: string): Promise<void> {
+    this.#passed.clear();
     return this.store.settle(id, { state: 'unknown' });
   }
 
   /** A delegation ended: what it actually spent is committed, the rest of its reservation freed. */
   close(id: string, spentCents: number): Promise<void> {
+    this.#passed.clear();
     return this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
   }
 

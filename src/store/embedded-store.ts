@@ -56,6 +56,8 @@ export interface EmbeddedStoreOptions {
 export class EmbeddedStore implements Store {
   readonly path: string;
   readonly #db: Database.Database;
+  /** Prepared once, reused: compiling SQL on every call would dominate the hot path. */
+  readonly #statements = new Map<string, Database.Statement>();
   readonly #reserveTx: Database.Transaction<(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number) => ReserveResult>;
 
   constructor(dir: string, options: EmbeddedStoreOptions = {}) {
@@ -71,7 +73,7 @@ export class EmbeddedStore implements Store {
     }
     const db = this.#db;
     this.#reserveTx = db.transaction((entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): ReserveResult => {
-      const existing = db.prepare('SELECT * FROM entries WHERE id = ?').get(entry.id) as EntryRow | undefined;
+      const existing = this.#stmt('SELECT * FROM entries WHERE id = ?').get(entry.id) as EntryRow | undefined;
       if (existing) return { ok: true, entry: toEntry(existing) };
       const reserved: LedgerEntry = { ...entry, state: 'reserved' };
       for (const limit of limits) {
@@ -79,7 +81,7 @@ export class EmbeddedStore implements Store {
         const used = this.#usageSync(limit, now);
         if (used + (limit.counts ? 1 : entry.amountCents) > limit.max) return { ok: false, violated: limit, used };
       }
-      db.prepare(
+      this.#stmt(
         `INSERT INTO entries (id, kind, state, amount, start_at, end_at, origin, plan_id, delegation_id, transaction_id, note)
          VALUES (?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(entry.id, entry.kind, entry.amountCents, entry.startAt, entry.endAt, entry.origin ?? null, entry.planId ?? null, entry.delegationId ?? null, entry.transactionId ?? null, entry.note ?? null);
@@ -87,9 +89,18 @@ export class EmbeddedStore implements Store {
     });
   }
 
+  #stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #usageSync(limit: LimitCheck, now: number): number {
     const { sql, params } = limitWhere(limit, now);
-    const row = this.#db.prepare(`SELECT ${limit.counts ? 'COUNT(*)' : 'COALESCE(SUM(amount), 0)'} AS used FROM entries WHERE ${sql}`).get(...params) as { used: number };
+    const row = this.#stmt(`SELECT ${limit.counts ? 'COUNT(*)' : 'COALESCE(SUM(amount), 0)'} AS used FROM entries WHERE ${sql}`).get(...params) as { used: number };
     return row.used;
   }
 
@@ -99,13 +110,13 @@ export class EmbeddedStore implements Store {
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    this.#db
-      .prepare('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
+    this
+      .#stmt('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
       .run(change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null, id);
   }
 
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
-    const row = this.#db.prepare('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
+    const row = this.#stmt('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
     return row && toEntry(row);
   }
 
@@ -114,7 +125,7 @@ export class EmbeddedStore implements Store {
     const params: unknown[] = [];
     if (filter.kinds) { parts.push(`kind IN (${filter.kinds.map(() => '?').join(',')})`); params.push(...filter.kinds); }
     if (filter.since !== undefined) { parts.push('end_at > ?'); params.push(filter.since); }
-    return (this.#db.prepare(`SELECT * FROM entries WHERE ${parts.join(' AND ')} ORDER BY start_at, rowid`).all(...params) as EntryRow[]).map(toEntry);
+    return (this.#stmt(`SELECT * FROM entries WHERE ${parts.join(' AND ')} ORDER BY start_at, rowid`).all(...params) as EntryRow[]).map(toEntry);
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
@@ -122,15 +133,15 @@ export class EmbeddedStore implements Store {
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
-    this.#db.prepare('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)').run(receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt));
+    this.#stmt('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)').run(receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt));
   }
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
     const update = this.#db.transaction(() => {
-      const row = this.#db.prepare('SELECT body FROM receipts WHERE id = ?').get(id) as { body: string } | undefined;
+      const row = this.#stmt('SELECT body FROM receipts WHERE id = ?').get(id) as { body: string } | undefined;
       if (!row) return;
       const next = { ...(JSON.parse(row.body) as ReceiptRecord), ...change };
-      this.#db.prepare('UPDATE receipts SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.#stmt('UPDATE receipts SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
     });
     update.immediate();
   }
@@ -141,84 +152,84 @@ export class EmbeddedStore implements Store {
     if (query.since !== undefined) { parts.push('at >= ?'); params.push(query.since); }
     if (query.origin !== undefined) { parts.push('origin = ?'); params.push(query.origin); }
     if (query.planId !== undefined) { parts.push('plan_id = ?'); params.push(query.planId); }
-    const rows = this.#db.prepare(`SELECT body FROM receipts WHERE ${parts.join(' AND ')} ORDER BY at, rowid`).all(...params) as Array<{ body: string }>;
+    const rows = this.#stmt(`SELECT body FROM receipts WHERE ${parts.join(' AND ')} ORDER BY at, rowid`).all(...params) as Array<{ body: string }>;
     const out = rows.map((r) => JSON.parse(r.body) as ReceiptRecord);
     return query.limit === undefined ? out : out.slice(-query.limit);
   }
 
   async getKey(id: string): Promise<KeyRecord | undefined> {
-    const row = this.#db.prepare('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
+    const row = this.#stmt('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
     return row && (JSON.parse(row.body) as KeyRecord);
   }
 
   async putKey(record: KeyRecord): Promise<void> {
-    this.#db.prepare('INSERT INTO keys (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(record.id, JSON.stringify(record));
+    this.#stmt('INSERT INTO keys (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(record.id, JSON.stringify(record));
   }
 
   async deleteKey(id: string): Promise<void> {
-    this.#db.prepare('DELETE FROM keys WHERE id = ?').run(id);
+    this.#stmt('DELETE FROM keys WHERE id = ?').run(id);
   }
 
   async keys(): Promise<KeyRecord[]> {
-    return (this.#db.prepare('SELECT body FROM keys ORDER BY id').all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as KeyRecord);
+    return (this.#stmt('SELECT body FROM keys ORDER BY id').all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as KeyRecord);
   }
 
   async addUnits(id: string, delta: number): Promise<number | undefined> {
     const add = this.#db.transaction((): number | undefined => {
-      const row = this.#db.prepare('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
+      const row = this.#stmt('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
       if (!row) return undefined;
       const key = JSON.parse(row.body) as KeyRecord;
       if (key.units === undefined) return undefined;
       key.units += delta;
-      this.#db.prepare('UPDATE keys SET body = ? WHERE id = ?').run(JSON.stringify(key), id);
+      this.#stmt('UPDATE keys SET body = ? WHERE id = ?').run(JSON.stringify(key), id);
       return key.units;
     });
     return add.immediate();
   }
 
   async putPending(purchase: PendingPurchase): Promise<void> {
-    this.#db.prepare('INSERT INTO pending (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(purchase.id, JSON.stringify(purchase));
+    this.#stmt('INSERT INTO pending (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body').run(purchase.id, JSON.stringify(purchase));
   }
 
   async getPending(id: string): Promise<PendingPurchase | undefined> {
-    const row = this.#db.prepare('SELECT body FROM pending WHERE id = ?').get(id) as { body: string } | undefined;
+    const row = this.#stmt('SELECT body FROM pending WHERE id = ?').get(id) as { body: string } | undefined;
     return row && (JSON.parse(row.body) as PendingPurchase);
   }
 
   async deletePending(id: string): Promise<void> {
-    this.#db.prepare('DELETE FROM pending WHERE id = ?').run(id);
+    this.#stmt('DELETE FROM pending WHERE id = ?').run(id);
   }
 
   async getSecret(key: string, now: number): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT value FROM secrets WHERE key = ? AND expires_at > ?').get(key, now) as { value: string } | undefined;
+    const row = this.#stmt('SELECT value FROM secrets WHERE key = ? AND expires_at > ?').get(key, now) as { value: string } | undefined;
     return row?.value;
   }
 
   async putSecret(key: string, value: string, expiresAt: number): Promise<void> {
-    this.#db.prepare('INSERT INTO secrets (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at').run(key, value, expiresAt);
+    this.#stmt('INSERT INTO secrets (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at').run(key, value, expiresAt);
   }
 
   async deleteSecret(key: string): Promise<void> {
-    this.#db.prepare('DELETE FROM secrets WHERE key = ?').run(key);
+    this.#stmt('DELETE FROM secrets WHERE key = ?').run(key);
   }
 
   async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined> {
     const take = this.#db.transaction((): number | undefined => {
-      const held = this.#db.prepare('SELECT owner, expires_at FROM locks WHERE name = ?').get(name) as { owner: string; expires_at: number } | undefined;
+      const held = this.#stmt('SELECT owner, expires_at FROM locks WHERE name = ?').get(name) as { owner: string; expires_at: number } | undefined;
       if (held && held.owner !== owner && held.expires_at > now) return undefined;
-      this.#db.prepare('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at').run(name, owner, now + ttlMs);
-      this.#db.prepare(`INSERT INTO meta (name, value) VALUES ('fence', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1`).run();
-      return (this.#db.prepare(`SELECT value FROM meta WHERE name = 'fence'`).get() as { value: number }).value;
+      this.#stmt('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at').run(name, owner, now + ttlMs);
+      this.#stmt(`INSERT INTO meta (name, value) VALUES ('fence', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1`).run();
+      return (this.#stmt(`SELECT value FROM meta WHERE name = 'fence'`).get() as { value: number }).value;
     });
     return take.immediate();
   }
 
   async unlock(name: string, owner: string): Promise<void> {
-    this.#db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+    this.#stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
   }
 
   async lockHolder(name: string, now: number): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT owner FROM locks WHERE name = ? AND expires_at > ?').get(name, now) as { owner: string } | undefined;
+    const row = this.#stmt('SELECT owner FROM locks WHERE name = ? AND expires_at > ?').get(name, now) as { owner: string } | undefined;
     return row?.owner;
   }
 

@@ -1,0 +1,79 @@
+/** Latency samples of one run, and what they say. */
+export interface RunResult {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export interface Summary {
+  rps: number;
+  rpsMin: number;
+  rpsMax: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `total` calls of `call` with `concurrency` workers; latencies in ms. */
+export async function runOnce(call: () => Promise<void>, total: number, concurrency: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next += 1;
+        const t0 = process.hrtime.bigint();
+        await call();
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Warm up once, then `repeats` runs: median throughput with its spread, median percentiles. */
+export async function measure(call: () => Promise<void>, total: number, concurrency: number, repeats = 3): Promise<Summary> {
+  await runOnce(call, Math.max(50, Math.floor(total / 5)), concurrency);
+  const runs: RunResult[] = [];
+  for (let i = 0; i < repeats; i += 1) runs.push(await runOnce(call, total, concurrency));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    rpsMin: Math.min(...runs.map((r) => r.rps)),
+    rpsMax: Math.max(...runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+  };
+}
+
+/**
+ * Measures several clients on the same workload in round-robin (A B C, A B C, ...), so drift of
+ * the machine (JIT, GC, other load) spreads over all of them instead of favouring one.
+ */
+export async function compare(calls: Array<() => Promise<void>>, total: number, concurrency: number, repeats = 3): Promise<Summary[]> {
+  for (const call of calls) await runOnce(call, Math.max(100, Math.floor(total / 2)), concurrency);
+  const runs: RunResult[][] = calls.map(() => []);
+  for (let i = 0; i < repeats; i += 1) {
+    for (const [j, call] of calls.entries()) runs[j]!.push(await runOnce(call, total, concurrency));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return runs.map((r) => ({
+    rps: median(r.map((x) => x.rps)),
+    rpsMin: Math.min(...r.map((x) => x.rps)),
+    rpsMax: Math.max(...r.map((x) => x.rps)),
+    p50: median(r.map((x) => x.p50)),
+    p99: median(r.map((x) => x.p99)),
+  }));
+}
+
+export const fmt = {
+  rps: (n: number) => Math.round(n).toLocaleString('en-US'),
+  ms: (n: number) => n.toFixed(3),
+  pct: (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)}%`,
+};
