@@ -75,6 +75,7 @@ export class Emitter {
   }
 
   emit<E extends keyof PayingFetchEvents>(event: E, payload: PayingFetchEvents[E]): void {
+    if (!this.#listeners.get(event)?.size) return;
     // Events never show a query string: it may carry the caller's own secrets.
     if (typeof (payload as { url?: unknown }).url === 'string') {
       payload = { ...payload, url: publicUrl((payload as { url: string }).url) };

@@ -1,7 +1,8 @@
 import { counts, usageOf } from './usage.js';
 import type { EntryChange, EntryKind, KeyRecord, PendingPurchase, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
-const MAX_RECEIPTS = 100_000;
+/** Receipts kept in memory: the newest ones (a durable store keeps them all). */
+const MAX_RECEIPTS = 10_000;
 
 /** The in-process store (the library's default). Atomic because reserve() never awaits inside. */
 export class MemoryStore implements Store {
@@ -48,7 +49,8 @@ export class MemoryStore implements Store {
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
     this.#receipts.push({ ...receipt });
-    if (this.#receipts.length > MAX_RECEIPTS) this.#receipts.shift();
+    // Trim in chunks: shifting one at a time would copy the whole array on every call.
+    if (this.#receipts.length > MAX_RECEIPTS + 1_000) this.#receipts.splice(0, this.#receipts.length - MAX_RECEIPTS);
   }
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {

@@ -6,12 +6,17 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 let shared: Dispatcher | undefined;
 
 function sharedDispatcher(): Dispatcher {
+  if (shared) return shared;
   // One keep-alive pool for every paying-fetch instance; proxies honoured when configured.
   const proxied = process.env.HTTPS_PROXY || process.env.HTTP_PROXY || process.env.https_proxy || process.env.http_proxy;
-  shared ??= proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000 });
+  shared = proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000 });
   return shared;
 }
 
 /** The default transport: undici's own fetch over one shared keep-alive dispatcher. */
-export const defaultFetch: FetchLike = (input, init) =>
-  undiciFetch(input, { ...(init as object), dispatcher: sharedDispatcher() } as never) as unknown as Promise<Response>;
+export const defaultFetch: FetchLike = (input, init) => {
+  const options = init as Record<string, unknown> | undefined;
+  // Headers of another realm (global fetch's class) go over as plain pairs: cheaper for undici to take.
+  const headers = options?.headers instanceof Headers ? [...(options.headers as Headers)] : options?.headers;
+  return undiciFetch(input, { ...options, headers, dispatcher: sharedDispatcher() } as never) as unknown as Promise<Response>;
+};
