@@ -12,3 +12,5 @@ export * from './consent-required-error.js';
 export * from './payment-outcome-unknown-error.js';
 export * from './provider-capped-error.js';
 export * from './purchase-failed-error.js';
+export * from './permit2-allowance-required-error.js';
+export * from './payment-signing-error.js';

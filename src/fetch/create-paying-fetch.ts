@@ -14,7 +14,6 @@ import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
 import { MAX_CHALLENGE_BODY_BYTES } from '../x402/limits.js';
-import { paymentHeaderName } from '../x402/payment-header.js';
 import { readChallenge } from '../x402/payment-required.js';
 import { decodeReceipt } from '../x402/receipt.js';
 import type { PaymentRequired, PaymentRequirement, SettlementReceipt } from '../x402/schemas.js';
@@ -23,7 +22,12 @@ import { keyHeaderName, type ProviderRecipe } from '../providers/recipe.js';
 import { buildClient } from './build-client.js';
 import { providerCall } from './provider-flow.js';
 import { Emitter, type Listener, type PayingFetchEvents } from './events.js';
-import { chooseEntry, NEVERMINED_SCHEMES, NeverminedPayer } from './nevermined-payer.js';
+import { NeverminedPayer } from './nevermined-payer.js';
+import { SchemePayer } from './scheme-payer.js';
+import type { SchemePlugin } from './scheme-plugins.js';
+import { selectEntry } from './select-entry.js';
+import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-required-error.js';
+import { randomBytes } from 'node:crypto';
 import type { PayingFetchOptions } from './options.js';
 import { attachReceipt } from './receipts.js';
 import { Recorder } from './recorder.js';
@@ -98,6 +102,9 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
   };
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
+  const plugins: SchemePlugin[] = options.schemes ?? [];
+  const schemePayer = new SchemePayer(ledger, events);
+  const pluginFor = (entry: PaymentRequirement) => plugins.find((p) => p.network === entry.network && p.client.scheme === entry.scheme);
 
   const handBack = (url: string, response: Response, reason: string, detail: string, error?: Error): Response => {
     events.emit('blocked', { url, status: response.status, reason, detail: client.scrub(detail), ...(error ? { error } : {}) });
@@ -109,7 +116,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof PayingFetchError && ['POLICY_DENIED', 'BUDGET_EXCEEDED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED', 'PROVIDER_CAPPED'].includes(error.code)) {
+      if (error instanceof PayingFetchError && ['POLICY_DENIED', 'BUDGET_EXCEEDED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED', 'PROVIDER_CAPPED', 'PAYMENT_SIGNING_FAILED'].includes(error.code)) {
         events.emit('blocked', { url, status: 402, reason: error.code.toLowerCase().replace(/_/g, '-'), detail: error.message, error });
       }
       throw error;
@@ -155,9 +162,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     let held = await guarded(request.url, () => preemptive(request.url));
     let preemptiveSend = held !== undefined;
     let refusals = 0;
+    let permit2Asked = false;
+    let lastChallenge: PaymentRequired | undefined;
+    // One id for this logical call: every retry of it carries the same one (payment-identifier).
+    const paymentId = randomBytes(24).toString('base64url');
 
     for (let sends = 1; ; sends += 1) {
-      const credentials = held ? { [paymentHeaderName(held.x402Version)]: held.token } : {};
+      const credentials = held ? { [held.headerName]: held.token } : {};
       let sent: Sent;
       const sentAt = now();
       try {
@@ -165,17 +176,30 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       } catch (error) {
         if (!held) throw error;
         // The payment went out and no answer came back: the charge may have happened.
-        const record = await recorder.unknown(target.url, target.method, held, sentAt);
-        throw new PaymentOutcomeUnknownError({ url: target.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, error);
+        throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error);
       }
       const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
       if (held && paidHop) {
-        events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId!, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: preemptiveSend });
+        events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: preemptiveSend });
+      }
+      if (held?.kind === 'scheme' && paidHop && sent.response.status === 412) {
+        // Permit2 needs an on-chain allowance first: ask the hook once, else a typed error. Never a loop.
+        await ledger.release(held.reservationId!);
+        await sent.response.body?.cancel();
+        const facts = { url: sent.url, entry: held.entry };
+        if (permit2Asked || !options.onPermit2AllowanceRequired || !(await options.onPermit2AllowanceRequired(facts))) {
+          throw new Permit2AllowanceRequiredError({ url: sent.url, network: held.entry.network, asset: held.entry.asset });
+        }
+        permit2Asked = true;
+        held = await guarded(sent.url, () => schemePayer.pay({ entry: held!.entry, kind: 'scheme', plugin: pluginFor(held!.entry), priceCents: held!.priceCents, flow: 'upfront' }, lastChallenge!, sent.url, paymentId));
+        continue;
       }
       if (sent.response.status !== 402) {
         if (held && paidHop) await settle(sent, held, sentAt);
         return sent.response;
       }
+      // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
+      if (held?.kind === 'scheme' && paidHop) await ledger.release(held.reservationId!);
 
       // A 402: find out what it asks for, without losing the body the caller may want to read.
       const { bytes, response } = await peekBody(sent.response, MAX_CHALLENGE_BODY_BYTES);
@@ -186,15 +210,18 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         return handBack(sent.url, response, 'invalid-challenge', (error as Error).message, error as Error);
       }
       if (!challenge) return handBack(sent.url, response, 'no-challenge', 'the 402 carries no x402 payment requirements');
-      const entry = chooseEntry(challenge.accepts, NEVERMINED_SCHEMES);
-      if (!entry) {
-        return handBack(sent.url, response, 'unknown-scheme', `no payable scheme among: ${challenge.accepts.map((a) => a.scheme).join(', ')}`);
-      }
-      if (!delegations) return handBack(sent.url, response, 'no-delegation', 'no delegationId or paymentMethodId configured to pay with');
+      lastChallenge = challenge;
+      const found = challenge;
+      const selection = await guarded(sent.url, async () =>
+        selectEntry(found, { origin: new URL(sent.url).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }),
+      );
+      if (selection.kind === 'unpayable') return handBack(sent.url, response, selection.reason, selection.detail);
+      const { candidate } = selection;
 
       let refused: HeldToken | undefined;
       const message = sellerMessage(bytes, challenge, (t) => client.scrub(t));
-      if (held && payer.refused(held, sent.url, entry)) {
+      if (held?.kind === 'scheme' && paidHop) refusals += 1;
+      if (held && payer.refused(held, sent.url, candidate.entry)) {
         payer.drop(held);
         refused = held;
         refusals += 1;
@@ -203,18 +230,29 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         const said = code ? backendError({ action: 'settle', bckCode: code, status: 402, message: message ?? code }) : undefined;
         if (said && delegationEnded(said)) {
           // Not a refusal of the token: its delegation ran out (maybe drained by a sibling agent).
-          await delegations.retire(held.delegationId);
+          await delegations!.retire(held.delegationId!);
           refusals -= 1;
         } else if (said?.code === 'CARD_DECLINED') throw said; // a new token would be declined too
       }
       if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
         throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message });
       }
-      held = await guarded(sent.url, () => tokenFor(entry, challenge.x402Version, sent.url, refused, signal));
+      held = await guarded(sent.url, () =>
+        candidate.kind === 'nvm'
+          ? tokenFor(candidate.entry, found.x402Version, sent.url, refused, signal)
+          : schemePayer.pay(candidate, found, sent.url, paymentId),
+      );
       preemptiveSend = false;
       // Replay exactly the hop that asked for payment: its URL, method and body.
       target = { ...request, url: sent.url, method: sent.method, body: sent.body };
     }
+  }
+
+  /** No answer to a paid request: the receipt says `unknown`, a priced reservation stays until reconciled. */
+  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown): Promise<PaymentOutcomeUnknownError> {
+    if (held.reservationId) await ledger.markUnknown(held.reservationId);
+    const record = await recorder.unknown(url, method, held, sentAt, status);
+    return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, cause);
   }
 
   /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
@@ -227,12 +265,16 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     if (!receipt && sent.response.status >= 500) {
       await sent.response.body?.cancel();
-      const record = await recorder.unknown(sent.url, sent.method, held, sentAt, sent.response.status);
-      throw new PaymentOutcomeUnknownError({ url: sent.url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, new Error(`HTTP ${sent.response.status}`));
+      throw await outcomeUnknown(sent.url, sent.method, held, sentAt, sent.response.status, new Error(`HTTP ${sent.response.status}`));
+    }
+    if (held.reservationId) {
+      // A priced payment: accepted (2xx/3xx) means paid; refused (4xx) means not settled.
+      if (sent.response.status < 400 || receipt?.success) await ledger.commit(held.reservationId);
+      else await ledger.release(held.reservationId);
     }
     if (receipt) attachReceipt(sent.response, receipt);
     await recorder.paid(sent.url, sent.method, sent.response.status, held, receipt);
-    events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId!, tokenHash: held.tokenHash, receipt });
+    events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
   }
 
   const payingFetch = call as PayingFetch;

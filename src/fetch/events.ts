@@ -16,10 +16,23 @@ export interface MintEvent {
   reason: 'first' | 'refused' | 'single-use';
 }
 
+/** A payload signed by an x402 scheme plugin (e.g. `exact` on an EVM network), after its price was reserved. */
+export interface SignEvent {
+  url: string;
+  scheme: string;
+  network: string;
+  /** Atomic units, as the seller asked. */
+  amount: string | undefined;
+  asset: string | undefined;
+  priceCents: number;
+  tokenHash: string;
+  paymentId: string | undefined;
+}
+
 export interface PaymentEvent {
   url: string;
   method: string;
-  planId: string;
+  planId: string | undefined;
   scheme: string;
   tokenHash: string;
   /** True when the token was sent before any 402 (a cached token reused). */
@@ -30,7 +43,7 @@ export interface ReceiptEvent {
   url: string;
   method: string;
   status: number;
-  planId: string;
+  planId: string | undefined;
   tokenHash: string;
   /** Decoded `payment-response`; undefined when the seller sent none (a charge may still exist). */
   receipt: SettlementReceipt | undefined;
@@ -56,6 +69,7 @@ export interface PayingFetchEvents {
   'budget-warning': BudgetWarning;
   purchase: PurchaseEvent;
   mint: MintEvent;
+  sign: SignEvent;
   payment: PaymentEvent;
   receipt: ReceiptEvent;
   blocked: BlockedEvent;

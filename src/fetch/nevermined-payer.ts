@@ -3,16 +3,12 @@ import type { Store } from '../store/types.js';
 import { fingerprint } from '../util/hash.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { isSingleUseToken } from '../x402/access-token.js';
+import { paymentHeaderName } from '../x402/payment-header.js';
 import type { PaymentRequirement } from '../x402/schemas.js';
 import type { Emitter, MintEvent } from './events.js';
 import { tokenKey, type HeldToken, type TokenCache } from './token-cache.js';
 
 export const NEVERMINED_SCHEMES: ReadonlyArray<string> = ['nvm:card-delegation', 'nvm:erc4337'];
-
-/** The first entry paying-fetch can pay: a scheme it holds a delegation for, with a plan id. */
-export function chooseEntry(accepts: ReadonlyArray<PaymentRequirement>, schemes: ReadonlyArray<string>): PaymentRequirement | undefined {
-  return accepts.find((entry) => schemes.includes(entry.scheme) && entry.planId !== undefined);
-}
 
 function sameEntry(a: PaymentRequirement, b: PaymentRequirement): boolean {
   return a.scheme === b.scheme && a.network === b.network && a.planId === b.planId && a.extra?.agentId === b.extra?.agentId;
@@ -42,7 +38,7 @@ export class NeverminedPayer {
 
   /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */
   refused(held: HeldToken, url: string, entry: PaymentRequirement): boolean {
-    return held.origin === new URL(url).origin && sameEntry(held.entry, entry);
+    return held.kind === 'nvm' && held.origin === new URL(url).origin && sameEntry(held.entry, entry);
   }
 
   drop(held: HeldToken): void {
@@ -86,7 +82,7 @@ export class NeverminedPayer {
     const planId = entry.planId as string;
     const agentId = entry.extra?.agentId;
     const { accessToken } = await this.client.mint({ scheme: entry.scheme, network: entry.network, planId, agentId, delegationId }, signal);
-    const held: HeldToken = { token: accessToken, tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
+    const held: HeldToken = { kind: 'nvm', token: accessToken, headerName: paymentHeaderName(x402Version), tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
     if (isSingleUseToken(accessToken)) this.#singleUse.add(key);
     else {
       this.cache.put(held);

@@ -2,6 +2,7 @@ import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
+import type { OnPermit2AllowanceRequired, SchemePlugin, SelectRequirement } from './scheme-plugins.js';
 
 export interface NeverminedOptions {
   /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
@@ -34,6 +35,12 @@ export interface PayingFetchOptions {
   maxReplayBodyBytes?: number | undefined;
   /** The spending policy: budgets, caps, allow/deny lists, velocity, consent. Validated on creation. */
   policy?: Policy | undefined;
+  /** Standard x402 scheme clients, e.g. `[{ network: 'eip155:8453', client: new ExactEvmScheme(signer) }]`. */
+  schemes?: SchemePlugin[] | undefined;
+  /** Overrides which payable entry of a 402 is paid (after the policy filtered them). */
+  selectRequirement?: SelectRequirement | undefined;
+  /** Called on a 412 permit2_allowance_required: set the allowance and return true to retry once. */
+  onPermit2AllowanceRequired?: OnPermit2AllowanceRequired | undefined;
   /** Vendors that sell keys or packs for a Nevermined token, e.g. `[exa()]`. */
   providers?: ProviderRecipe[] | undefined;
   /** Backoff of rate-limited provider calls: retries (default 3), first and longest wait in ms. */

@@ -25,8 +25,10 @@ export class Recorder {
         orderTx: receipt.orderTx,
         amountCents: receipt.orderTx ? undefined : 0,
       });
-      if (receipt.orderTx) record.amountCents = await this.#learnCharge(receipt.orderTx, held, record.origin);
+      if (receipt.orderTx && held.delegationId) record.amountCents = await this.#learnCharge(receipt.orderTx, held, held.delegationId, record.origin);
     }
+    // A priced payment (x402 amount) cost exactly its price.
+    if (held.kind === 'scheme') record.amountCents = held.priceCents;
     await this.ledger.store.appendReceipt(record);
     return record;
   }
@@ -55,24 +57,25 @@ export class Recorder {
       delegationId: held.delegationId,
       tokenHash: held.tokenHash,
       outcome: 'paid',
+      ...(held.reservationId ? { reservedCents: held.priceCents } : {}),
       ...(this.labels.agent ? { agent: this.labels.agent } : {}),
       ...(this.labels.tags ? { tags: { ...this.labels.tags } } : {}),
     };
   }
 
   /** One backend call per card charge: the delegation's transactions tell its amount. */
-  async #learnCharge(orderTx: string, held: HeldToken, origin: string): Promise<number | undefined> {
+  async #learnCharge(orderTx: string, held: HeldToken, delegationId: string, origin: string): Promise<number | undefined> {
     const id = `charge:${orderTx}`;
     if (await this.ledger.store.getEntry(id)) return (await this.ledger.store.getEntry(id))?.amountCents;
     let amount: number | undefined;
     try {
-      amount = (await this.client.listDelegationTransactions(held.delegationId)).find((t) => t.providerTransactionId === orderTx)?.amountCents;
+      amount = (await this.client.listDelegationTransactions(delegationId)).find((t) => t.providerTransactionId === orderTx)?.amountCents;
     } catch {
       amount = undefined; // reconcile() will find it
     }
     if (amount === undefined) return undefined;
     await this.ledger.reserve(
-      { id, kind: 'charge', amountCents: amount, origin, planId: held.entry.planId, delegationId: held.delegationId, transactionId: orderTx, what: 'a card charge' },
+      { id, kind: 'charge', amountCents: amount, origin, planId: held.entry.planId, delegationId, transactionId: orderTx, what: 'a card charge' },
       { enforce: false },
     );
     await this.ledger.commit(id);

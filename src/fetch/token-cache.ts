@@ -2,13 +2,20 @@ import type { PaymentRequirement } from '../x402/schemas.js';
 
 /** A minted token held for one origin and one `accepts[]` entry. The token itself never leaves here but in a header. */
 export interface HeldToken {
+  /** `nvm`: a Nevermined token (reusable unless v3); `scheme`: a payload signed by an x402 scheme plugin (single use). */
+  kind: 'nvm' | 'scheme';
   token: string;
+  /** The request header it travels in (`payment-signature` or `X-PAYMENT`). */
+  headerName: string;
   tokenHash: string;
   key: string;
   origin: string;
   entry: PaymentRequirement;
   x402Version: number;
-  delegationId: string;
+  delegationId: string | undefined;
+  /** For priced payments: the ledger reservation, committed on success, released on refusal. */
+  reservationId?: string | undefined;
+  priceCents?: number | undefined;
 }
 
 export interface RouteMemory {

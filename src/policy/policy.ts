@@ -50,6 +50,8 @@ export const policySchema = z.strictObject({
   autoRenew: consentSchema.optional(),
   /** Consent to buy a credit pack again when one runs out (with optional caps). */
   autoTopUp: consentSchema.optional(),
+  /** Assets that x402 `exact`-style payments may use besides the built-in USDC, keyed `network:asset`. */
+  assets: z.record(z.string().max(300), z.strictObject({ decimals: z.number().int().min(0).max(36), centsPerUnit: z.number().int().positive(), symbol: z.string().max(16).optional() })).optional(),
   /** Emit `budget-warning` when a budget passes this share (percent). Default 80. */
   budgetWarningPercent: z.number().int().min(1).max(100).optional(),
 });
@@ -69,6 +71,9 @@ export function parsePolicy(value: unknown): Policy {
   // Origins are compared in their canonical form.
   for (const lists of [policy.allow, policy.deny]) {
     if (lists?.origins) lists.origins = lists.origins.map(canonicalOrigin);
+  }
+  if (policy.assets) {
+    policy.assets = Object.fromEntries(Object.entries(policy.assets).map(([k, v]) => [k.toLowerCase(), v]));
   }
   if (policy.perOrigin) {
     policy.perOrigin = Object.fromEntries(Object.entries(policy.perOrigin).map(([o, caps]) => [canonicalOrigin(o), caps]));

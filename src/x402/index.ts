@@ -4,3 +4,5 @@ export * from './payment-header.js';
 export * from './receipt.js';
 export * from './access-token.js';
 export * from './limits.js';
+export * from './assets.js';
+export * from './payment-payload.js';

@@ -1,0 +1,13 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/** A scheme plugin failed to create (sign) a payment, or returned something unusable. Nothing was sent. */
+export class PaymentSigningError extends PayingFetchError {
+  readonly scheme: string;
+  readonly network: string;
+
+  constructor(scheme: string, network: string, reason: string) {
+    super('PAYMENT_SIGNING_FAILED', `The ${scheme} client for ${network} could not create a payment: ${reason}`);
+    this.scheme = scheme;
+    this.network = network;
+  }
+}

@@ -1,0 +1,32 @@
+import type { PaymentRequired, PaymentRequirement } from '../x402/schemas.js';
+
+/**
+ * A standard x402 scheme client: structurally the `SchemeNetworkClient` of `@x402/core` (e.g.
+ * `new ExactEvmScheme(signer)` from `@x402/evm/exact/client`), so those packages stay optional.
+ */
+export interface SchemeClientLike {
+  readonly scheme: string;
+  createPaymentPayload(x402Version: number, requirements: never, context?: { extensions?: Record<string, unknown> }): Promise<unknown>;
+}
+
+/** A scheme client for one network (CAIP-2 like `eip155:8453`, or a v1 name like `base`). */
+export interface SchemePlugin {
+  network: string;
+  client: SchemeClientLike;
+}
+
+/** A payable `accepts[]` entry, with how it would be paid and what it costs. */
+export interface Candidate {
+  entry: PaymentRequirement;
+  kind: 'nvm' | 'scheme';
+  plugin?: SchemePlugin | undefined;
+  /** Whole cents, rounded up; undefined for Nevermined entries (the delegation bounds them). */
+  priceCents: number | undefined;
+  flow: string;
+}
+
+/** Picks one entry among the payable ones (already filtered by the policy); undefined declines. */
+export type SelectRequirement = (candidates: ReadonlyArray<Candidate>, challenge: PaymentRequired) => Candidate | undefined;
+
+/** Asked when a seller answers 412 permit2_allowance_required; return true once the allowance is set. */
+export type OnPermit2AllowanceRequired = (facts: { url: string; entry: PaymentRequirement }) => Promise<boolean>;
