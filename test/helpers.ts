@@ -24,7 +24,7 @@ export interface Recorded {
 
 export function record(pay: PayingFetch): Recorded {
   const events: Recorded['events'] = [];
-  for (const type of ['mint', 'payment', 'receipt', 'blocked', 'budget-warning', 'purchase'] as const) {
+  for (const type of ['mint', 'sign', 'payment', 'receipt', 'blocked', 'budget-warning', 'purchase'] as const) {
     pay.on(type, (event) => events.push({ type, event }));
   }
   return { pay, events, count: (type) => events.filter((e) => e.type === type).length };

@@ -9,7 +9,10 @@ import type { PayingFetchOptions } from './options.js';
 /** The Nevermined client and where delegations come from, from the options. */
 export function buildClient(options: PayingFetchOptions, transport: FetchLike): { client: NeverminedClient; source: DelegationSource | undefined } {
   const nvm = options.nevermined;
-  if (nvm === undefined) throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance)');
+  if (nvm === undefined) {
+    if (options.schemes?.length) return { client: withoutNevermined(), source: undefined };
+    throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance), or x402 `schemes` to pay with');
+  }
   if (isPaymentsLike(nvm)) {
     return { client: new NeverminedSdkAdapter({ payments: nvm }), source: sourceOf(options.delegationId, undefined) };
   }
@@ -27,4 +30,22 @@ function sourceOf(delegationId: string | undefined, paymentMethodId: string | un
   if (delegationId) return { delegationId };
   if (paymentMethodId) return { paymentMethodId };
   return undefined;
+}
+
+/** Stands in when only standard x402 schemes pay: any Nevermined call says what is missing. */
+function withoutNevermined(): NeverminedClient {
+  const missing = async (): Promise<never> => {
+    throw new ConfigurationError('This needs Nevermined: pass nevermined.apiKey (or a Payments instance)');
+  };
+  return {
+    backendId: 'none',
+    principal: 'local',
+    scrub: (text) => text,
+    mint: missing,
+    listPaymentMethods: missing,
+    listDelegations: missing,
+    getDelegation: missing,
+    createDelegation: missing,
+    listDelegationTransactions: missing,
+  };
 }
