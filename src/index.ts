@@ -21,3 +21,7 @@ export { EmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { defaultHome } from './store/state-dir.js';
 export type { ReconcileReport } from './nevermined/reconcile.js';
+export { payingMcp, bearerFetch, type McpClientLike, type McpCallParams, type McpToolResult, type PayingMcpOptions } from './mcp/index.js';
+export { paymentEngine, type PaymentEngine } from './fetch/create-paying-fetch.js';
+export type { SchemePlugin, SchemeClientLike, Candidate, SelectRequirement, OnPermit2AllowanceRequired } from './fetch/scheme-plugins.js';
+export { KNOWN_ASSETS, priceInCents, type AssetInfo } from './x402/assets.js';

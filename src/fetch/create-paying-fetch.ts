@@ -50,6 +50,30 @@ export interface PayingFetch {
   keys(): Promise<KeyInfo[]>;
 }
 
+/**
+ * Paying outside HTTP (an MCP tool result carrying a PaymentRequired): the same selection, policy,
+ * ledger and receipts as payingFetch. Reached through `paymentEngine(pay)`.
+ */
+export interface PaymentEngine {
+  /** A token or signed payload for the entry this challenge should be paid with. */
+  acquire(challenge: PaymentRequired, resourceUrl: string, refused: HeldToken | undefined, paymentId: string, signal?: AbortSignal): Promise<HeldToken>;
+  /** The paid call answered: record its receipt (or its refusal) like an HTTP one. */
+  settled(resourceUrl: string, method: string, held: HeldToken, outcome: { accepted: boolean; receipt: SettlementReceipt | undefined }): Promise<void>;
+  /** The paid call got no answer. */
+  unknown(resourceUrl: string, method: string, held: HeldToken, sentAt: number, cause: unknown): Promise<PaymentOutcomeUnknownError>;
+  drop(held: HeldToken): void;
+  now(): number;
+}
+
+const ENGINE = Symbol('paying-fetch.engine');
+
+/** The payment engine behind a PayingFetch (for the MCP wrapper and other transports). */
+export function paymentEngine(pay: PayingFetch): PaymentEngine {
+  const engine = (pay as unknown as Record<symbol, PaymentEngine>)[ENGINE];
+  if (!engine) throw new TypeError('not a PayingFetch created by createPayingFetch');
+  return engine;
+}
+
 export interface KeyInfo extends Omit<KeyRecord, 'apiKey'> {
   /** `exa_…1a2b`: enough to recognise it, useless to spend. */
   key: string;
@@ -277,7 +301,32 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
   }
 
+  const engine: PaymentEngine = {
+    async acquire(challenge, resourceUrl, refused, paymentId, signal) {
+      const selection = await guarded(resourceUrl, async () =>
+        selectEntry(challenge, { origin: new URL(resourceUrl).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }),
+      );
+      if (selection.kind === 'unpayable') throw new PaymentRejectedError({ url: resourceUrl, status: 402, sellerMessage: selection.detail });
+      const { candidate } = selection;
+      return guarded(resourceUrl, () =>
+        candidate.kind === 'nvm'
+          ? tokenFor(candidate.entry, challenge.x402Version, resourceUrl, refused, signal)
+          : schemePayer.pay(candidate, challenge, resourceUrl, paymentId),
+      );
+    },
+    async settled(resourceUrl, method, held, { accepted, receipt }) {
+      if (held.reservationId) await (accepted ? ledger.commit(held.reservationId) : ledger.release(held.reservationId));
+      if (!accepted) return;
+      await recorder.paid(resourceUrl, method, 200, held, receipt);
+      events.emit('receipt', { url: resourceUrl, method, status: 200, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
+    },
+    unknown: (resourceUrl, method, held, sentAt, cause) => outcomeUnknown(resourceUrl, method, held, sentAt, 0, cause),
+    drop: (held) => payer.drop(held),
+    now,
+  };
+
   const payingFetch = call as PayingFetch;
+  Object.defineProperty(payingFetch, ENGINE, { value: engine, enumerable: false });
   payingFetch.on = (event, listener) => events.on(event, listener);
   payingFetch.budget = () => ledger.budget();
   payingFetch.receipts = (query) => ledger.store.receipts(query);

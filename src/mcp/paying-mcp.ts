@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { PaymentRejectedError } from '../errors/payment-rejected-error.js';
+import { paymentEngine, type PayingFetch } from '../fetch/create-paying-fetch.js';
+import type { HeldToken } from '../fetch/token-cache.js';
+import { decodeBase64Text } from '../util/base64.js';
+import { safeJsonParse } from '../util/safe-json.js';
+import { parsePaymentRequiredJson } from '../x402/payment-required.js';
+import { settlementReceiptSchema, type PaymentRequired, type SettlementReceipt } from '../x402/schemas.js';
+
+/** The part of an MCP client (`@modelcontextprotocol/sdk` `Client`) the wrapper uses. */
+export interface McpClientLike {
+  callTool(params: McpCallParams, resultSchema?: never, options?: never): Promise<McpToolResult>;
+}
+
+export interface McpCallParams {
+  name: string;
+  arguments?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface McpToolResult {
+  isError?: boolean;
+  structuredContent?: unknown;
+  content?: unknown;
+  _meta?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface PayingMcpOptions {
+  /** The MCP server's URL: payments and tokens are bound to its origin. */
+  serverUrl: string;
+  /** Told the Nevermined token to send as `Authorization: Bearer` (see bearerFetch), or undefined to stop. */
+  setBearer?: (token: string | undefined) => void;
+}
+
+/** A PaymentRequired in a tool result: `isError` and `structuredContent` carrying `x402Version`. */
+function challengeOf(result: McpToolResult): PaymentRequired | undefined {
+  const content = result.structuredContent as { x402Version?: unknown } | undefined;
+  if (!result.isError || typeof content !== 'object' || content === null || !('x402Version' in content)) return undefined;
+  return parsePaymentRequiredJson(content, 'MCP tool result'); // malformed: a typed error, never a payment
+}
+
+/** The token as the x402 MCP transport wants it in `_meta["x402/payment"]`: the decoded object. */
+function decodedPayment(held: HeldToken): unknown {
+  const json = decodeBase64Text(held.token);
+  return (json && safeJsonParse(json)) ?? held.token;
+}
+
+function receiptOf(result: McpToolResult): SettlementReceipt | undefined {
+  const parsed = settlementReceiptSchema.safeParse(result._meta?.['x402/payment-response']);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Wraps an MCP client's `callTool`: a tool result asking for payment is paid within the same
+ * policy, ledger and receipts as payingFetch, and the call repeated once with the payment in
+ * `_meta["x402/payment"]` (and, for Nevermined servers, `Authorization: Bearer <token>`).
+ */
+export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, options: PayingMcpOptions) {
+  const engine = paymentEngine(pay);
+  const origin = new URL(options.serverUrl).origin;
+
+  async function callTool(params: McpCallParams, resultSchema?: never, requestOptions?: never): Promise<McpToolResult> {
+    const resource = `${origin}/mcp/tools/${encodeURIComponent(params.name)}`;
+    const paymentId = randomBytes(24).toString('base64url');
+    let result = await client.callTool(params, resultSchema, requestOptions);
+    let refused: HeldToken | undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      const challenge = challengeOf(result);
+      if (!challenge) return result;
+      if (refused?.reservationId) await engine.settled(resource, 'MCP', refused, { accepted: false, receipt: undefined });
+      if (attempt >= 2) throw new PaymentRejectedError({ url: resource, status: 402, sellerMessage: challenge.error });
+      const held = await engine.acquire(challenge, resource, refused, paymentId);
+      options.setBearer?.(held.kind === 'nvm' ? held.token : undefined);
+      const sentAt = engine.now();
+      try {
+        result = await client.callTool({ ...params, _meta: { ...params._meta, 'x402/payment': decodedPayment(held) } }, resultSchema, requestOptions);
+      } catch (error) {
+        throw await engine.unknown(resource, 'MCP', held, sentAt, error);
+      } finally {
+        options.setBearer?.(undefined);
+      }
+      if (!challengeOf(result)) {
+        await engine.settled(resource, 'MCP', held, { accepted: !result.isError, receipt: receiptOf(result) });
+        return result;
+      }
+      if (held.kind === 'nvm') engine.drop(held);
+      refused = held;
+    }
+  }
+
+  return { client, callTool };
+}
+
+/**
+ * A fetch for the MCP transport (`new StreamableHTTPClientTransport(url, { fetch })`) that adds
+ * `Authorization: Bearer <token>` while payingMcp sends a paid call to a Nevermined server.
+ */
+export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; setBearer: (token: string | undefined) => void } {
+  let bearer: string | undefined;
+  const wrapped = ((input: RequestInfo | URL, init?: RequestInit) => {
+    if (!bearer) return base(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${bearer}`);
+    return base(input, { ...init, headers });
+  }) as typeof fetch;
+  return { fetch: wrapped, setBearer: (token) => void (bearer = token) };
+}
