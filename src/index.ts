@@ -1,6 +1,6 @@
 import { lazyPayingFetch } from './fetch/from-env.js';
 
-export { createPayingFetch, type PayingFetch, type KeyInfo } from './fetch/create-paying-fetch.js';
+export { createPayingFetch, type PayingFetch, type PayingRequestInit, type KeyInfo } from './fetch/create-paying-fetch.js';
 export type { PayingFetchOptions, NeverminedOptions, Transport } from './fetch/options.js';
 export type * from './fetch/events.js';
 export { getReceipt } from './fetch/receipts.js';
@@ -25,3 +25,4 @@ export { payingMcp, bearerFetch, type McpClientLike, type McpCallParams, type Mc
 export { paymentEngine, type PaymentEngine } from './fetch/create-paying-fetch.js';
 export type { SchemePlugin, SchemeClientLike, Candidate, SelectRequirement, OnPermit2AllowanceRequired } from './fetch/scheme-plugins.js';
 export { KNOWN_ASSETS, priceInCents, type AssetInfo } from './x402/assets.js';
+export { spendReport, renderHtmlReport, type GroupBy, type SpendRow, type SpendReport, type SpendOptions, type Outlier, type Balances, type DelegationBalance, type PlanBalanceView, type PackBalance } from './insight/index.js';

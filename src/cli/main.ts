@@ -5,11 +5,12 @@ import { budgetCommand, keysCommand, receiptsCommand, reconcileCommand } from '.
 import { cardsCommand, delegationsCommand } from './commands/backend.js';
 import { fetchCommand, type FetchFlags } from './commands/fetch.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { balanceCommand, reportCommand, spendCommand } from './commands/insight.js';
 import type { GlobalFlags } from './config.js';
 import { runDemo } from './demo.js';
 import { EXIT, exitCodeFor, fixFor } from './exit-codes.js';
 
-const COMMANDS = new Set(['fetch', 'sandbox', 'demo', 'budget', 'receipts', 'keys', 'delegations', 'cards', 'reconcile', 'help']);
+const COMMANDS = new Set(['fetch', 'sandbox', 'demo', 'budget', 'receipts', 'keys', 'delegations', 'cards', 'reconcile', 'balance', 'spend', 'report', 'help']);
 
 function cents(value: string): number {
   const n = Number(value);
@@ -132,6 +133,31 @@ program
   .option('--json', 'machine-readable report')
   .addHelpText('after', '\nExample (daily, from cron):\n  paying-fetch reconcile || notify-someone')
   .action((flags: { json?: boolean }) => run(() => reconcileCommand(flags, globals()))());
+
+program
+  .command('balance')
+  .description('what is left: delegations and plan credits (backend), packs, and the ledger')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', '\nExample:\n  paying-fetch balance --json')
+  .action((flags: { json?: boolean }) => run(() => balanceCommand(flags, globals()))());
+
+program
+  .command('spend')
+  .description('spend and calls per agent, provider, origin, plan, day or hour, with outliers flagged (reads the state only)')
+  .option('--by <group>', 'agent | provider | origin | plan | day | hour', 'agent')
+  .option('--since <date>', 'only receipts from this date/time on (ISO 8601)')
+  .addOption(new Option('--json', 'JSON report').conflicts('csv'))
+  .addOption(new Option('--csv', 'CSV with a header line'))
+  .addHelpText('after', '\nExamples:\n  paying-fetch spend --by agent\n  paying-fetch spend --by day --since 2026-11-01 --csv')
+  .action((flags: { by?: string; since?: string; json?: boolean; csv?: boolean }) => run(() => spendCommand(flags, globals()))());
+
+program
+  .command('report')
+  .description('a self-contained HTML report: spend per agent and provider over time, budget burn-down, receipts')
+  .option('--html <file>', 'where to write it')
+  .option('--since <date>', 'only receipts from this date/time on (ISO 8601)')
+  .addHelpText('after', '\nExample:\n  paying-fetch report --html spend.html && xdg-open spend.html')
+  .action((flags: { html?: string; since?: string }) => run(() => reportCommand(flags, globals()))());
 
 async function main(argv: string[]): Promise<number> {
   // `paying-fetch <url> ...` is `paying-fetch fetch <url> ...`.

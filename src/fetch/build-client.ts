@@ -47,5 +47,6 @@ function withoutNevermined(): NeverminedClient {
     getDelegation: missing,
     createDelegation: missing,
     listDelegationTransactions: missing,
+    getPlanBalance: missing,
   };
 }

@@ -18,6 +18,9 @@ import { readChallenge } from '../x402/payment-required.js';
 import { decodeReceipt } from '../x402/receipt.js';
 import type { PaymentRequired, PaymentRequirement, SettlementReceipt } from '../x402/schemas.js';
 import { KeyManager } from '../providers/key-manager.js';
+import { balances, type Balances } from '../insight/balances.js';
+import { renderHtmlReport } from '../insight/report-html.js';
+import { spendReport, type SpendOptions, type SpendReport } from '../insight/spend.js';
 import { keyHeaderName, type ProviderRecipe } from '../providers/recipe.js';
 import { buildClient } from './build-client.js';
 import { providerCall } from './provider-flow.js';
@@ -30,14 +33,20 @@ import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-requi
 import { randomBytes } from 'node:crypto';
 import type { PayingFetchOptions } from './options.js';
 import { attachReceipt } from './receipts.js';
-import { Recorder } from './recorder.js';
+import { Recorder, type Labels } from './recorder.js';
 import { toReplayable, type ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
 
+/** fetch's init, plus who is spending (overrides the instance's `agent` and adds `tags`). */
+export interface PayingRequestInit extends RequestInit {
+  agent?: string;
+  tags?: Record<string, string>;
+}
+
 /** fetch, plus what an agent needs to steer itself. */
 export interface PayingFetch {
-  (input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  (input: string | URL | Request, init?: PayingRequestInit): Promise<Response>;
   /** Subscribes to `mint`, `payment`, `receipt`, `blocked`, `budget-warning`; returns an unsubscribe function. */
   on<E extends keyof PayingFetchEvents>(event: E, listener: Listener<E>): () => void;
   /** Reserved, committed and remaining cents, in total and per window. */
@@ -48,6 +57,12 @@ export interface PayingFetch {
   reconcile(): Promise<ReconcileReport>;
   /** Provisioned keys and packs, with the key itself redacted. */
   keys(): Promise<KeyInfo[]>;
+  /** What is left: delegations and plan credits from the backend, packs, and the ledger's windows. */
+  balances(): Promise<Balances>;
+  /** Spend and calls grouped by agent, provider, origin, plan, day or hour, outliers flagged. */
+  spend(options: SpendOptions): Promise<SpendReport>;
+  /** The self-contained HTML report (charts, burn-down, receipts) as a string. */
+  report(options?: { since?: number; title?: string }): Promise<string>;
 }
 
 /**
@@ -174,12 +189,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     return held;
   }
 
-  async function call(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  async function call(input: string | URL | Request, init?: PayingRequestInit): Promise<Response> {
     const request = await toReplayable(input, init, bodyLimit);
+    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
     const signal = withTimeout(request.signal, options.timeoutMs);
     const provider = keys ? providerFor(request) : undefined;
     if (provider) {
-      const answered = await guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, rateLimit));
+      const answered = await guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, { ...rateLimit, labels }));
       if (answered) return answered;
     }
     let target: ReplayableRequest = request;
@@ -200,7 +216,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       } catch (error) {
         if (!held) throw error;
         // The payment went out and no answer came back: the charge may have happened.
-        throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error);
+        throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error, labels);
       }
       const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
       if (held && paidHop) {
@@ -219,7 +235,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         continue;
       }
       if (sent.response.status !== 402) {
-        if (held && paidHop) await settle(sent, held, sentAt);
+        if (held && paidHop) await settle(sent, held, sentAt, labels);
         return sent.response;
       }
       // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
@@ -273,14 +289,14 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   }
 
   /** No answer to a paid request: the receipt says `unknown`, a priced reservation stays until reconciled. */
-  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown): Promise<PaymentOutcomeUnknownError> {
+  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}): Promise<PaymentOutcomeUnknownError> {
     if (held.reservationId) await ledger.markUnknown(held.reservationId);
-    const record = await recorder.unknown(url, method, held, sentAt, status);
+    const record = await recorder.unknown(url, method, held, sentAt, status, labels);
     return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, cause);
   }
 
   /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
-  async function settle(sent: Sent, held: HeldToken, sentAt: number): Promise<void> {
+  async function settle(sent: Sent, held: HeldToken, sentAt: number, labels: Labels): Promise<void> {
     let receipt: SettlementReceipt | undefined;
     try {
       receipt = decodeReceipt(sent.response.headers);
@@ -289,7 +305,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     if (!receipt && sent.response.status >= 500) {
       await sent.response.body?.cancel();
-      throw await outcomeUnknown(sent.url, sent.method, held, sentAt, sent.response.status, new Error(`HTTP ${sent.response.status}`));
+      throw await outcomeUnknown(sent.url, sent.method, held, sentAt, sent.response.status, new Error(`HTTP ${sent.response.status}`), labels);
     }
     if (held.reservationId) {
       // A priced payment: accepted (2xx/3xx) means paid; refused (4xx) means not settled.
@@ -297,7 +313,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       else await ledger.release(held.reservationId);
     }
     if (receipt) attachReceipt(sent.response, receipt);
-    await recorder.paid(sent.url, sent.method, sent.response.status, held, receipt);
+    await recorder.paid(sent.url, sent.method, sent.response.status, held, receipt, labels);
     events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
   }
 
@@ -317,7 +333,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     async settled(resourceUrl, method, held, { accepted, receipt }) {
       if (held.reservationId) await (accepted ? ledger.commit(held.reservationId) : ledger.release(held.reservationId));
       if (!accepted) return;
-      await recorder.paid(resourceUrl, method, 200, held, receipt);
+      await recorder.paid(resourceUrl, method, 200, held, receipt, { agent: options.agent, tags: options.tags });
       events.emit('receipt', { url: resourceUrl, method, status: 200, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
     },
     unknown: (resourceUrl, method, held, sentAt, cause) => outcomeUnknown(resourceUrl, method, held, sentAt, 0, cause),
@@ -331,6 +347,10 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   payingFetch.budget = () => ledger.budget();
   payingFetch.receipts = (query) => ledger.store.receipts(query);
   payingFetch.reconcile = () => reconcile(client, ledger, now);
+  payingFetch.balances = () => balances(client, ledger, now);
+  payingFetch.spend = async (spendOptions) => spendReport(await ledger.store.receipts({ since: spendOptions.since }), spendOptions);
+  payingFetch.report = async (reportOptions = {}) =>
+    renderHtmlReport({ receipts: await ledger.store.receipts({ since: reportOptions.since }), budget: await ledger.budget(), generatedAt: now(), title: reportOptions.title });
   payingFetch.keys = async () => (await ledger.store.keys()).map(({ apiKey, ...rest }) => ({ ...rest, key: redactKey(apiKey) }));
   return payingFetch;
 }

@@ -27,6 +27,10 @@ export interface PayingFetchOptions {
   nevermined?: NeverminedOptions | PaymentsLike | undefined;
   /** With `nevermined: payments`: the delegation to pay with. */
   delegationId?: string | undefined;
+  /** Who is spending: every receipt carries this name (one store can serve a fleet). */
+  agent?: string | undefined;
+  /** Free-form labels on every receipt (team, task, customer, ...). */
+  tags?: Record<string, string> | undefined;
   /** Transport for every request (seller and backend). Default: undici's fetch, one keep-alive pool. */
   fetch?: Transport | undefined;
   /** Deadline for one whole logical call (sends, mints, replays), in ms. */

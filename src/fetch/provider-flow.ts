@@ -9,6 +9,7 @@ import { sleep } from '../util/sleep.js';
 import type { FetchLike } from '../util/transport.js';
 import { retryDelayMs } from './backoff.js';
 import type { ReplayableRequest } from './replayable-request.js';
+import type { Labels } from './recorder.js';
 import { send } from './send.js';
 
 const MAX_CLASSIFY_BYTES = 64 * 1024;
@@ -20,6 +21,8 @@ export interface ProviderFlowLimits {
   rateLimitMaxMs: number;
   /** Starts a proactive refill in the background (consent is checked there). */
   refill: (recipe: ProviderRecipe, key: KeyRecord) => void;
+  /** Who is spending, for purchase receipts. */
+  labels?: Labels | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function providerCall(
 
   const buy = async (reason: string, seen: KeyRecord | undefined): Promise<KeyRecord | undefined> => {
     try {
-      return await keys.buy(recipe, reason, seen, signal);
+      return await keys.buy(recipe, reason, seen, signal, limits.labels);
     } catch (error) {
       if (error instanceof ConsentRequiredError && recipe.payPerCallWhenEmpty) return undefined;
       throw error;

@@ -5,17 +5,22 @@ import type { ReceiptRecord } from '../store/types.js';
 import type { SettlementReceipt } from '../x402/schemas.js';
 import type { HeldToken } from './token-cache.js';
 
+/** Who spent: an agent's name and free-form tags, carried by every receipt. */
+export interface Labels {
+  agent?: string | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
 /** Writes a receipt for every paid call; learns what a card charge cost when a settlement made one. */
 export class Recorder {
   constructor(
     private readonly client: NeverminedClient,
     private readonly ledger: Ledger,
     private readonly now: () => number,
-    private readonly labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {},
   ) {}
 
-  async paid(url: string, method: string, status: number, held: HeldToken, receipt: SettlementReceipt | undefined): Promise<ReceiptRecord> {
-    const record = this.#base(url, method, status, held);
+  async paid(url: string, method: string, status: number, held: HeldToken, receipt: SettlementReceipt | undefined, labels: Labels = {}): Promise<ReceiptRecord> {
+    const record = this.#base(url, method, status, held, labels);
     record.outcome = receipt ? 'paid' : 'no-receipt';
     if (receipt) {
       Object.assign(record, {
@@ -34,14 +39,14 @@ export class Recorder {
   }
 
   /** The paid request got no answer: the receipt says so, and reconcile() will settle it. */
-  async unknown(url: string, method: string, held: HeldToken, sentAt: number, status = 0): Promise<ReceiptRecord> {
+  async unknown(url: string, method: string, held: HeldToken, sentAt: number, status = 0, labels: Labels = {}): Promise<ReceiptRecord> {
     // Dated when the payment went out: a charge it caused can only come after that.
-    const record = { ...this.#base(url, method, status, held), at: sentAt, outcome: 'unknown' as const };
+    const record = { ...this.#base(url, method, status, held, labels), at: sentAt, outcome: 'unknown' as const };
     await this.ledger.store.appendReceipt(record);
     return record;
   }
 
-  #base(url: string, method: string, status: number, held: HeldToken): ReceiptRecord {
+  #base(url: string, method: string, status: number, held: HeldToken, labels: Labels): ReceiptRecord {
     const { origin, pathname } = new URL(url);
     return {
       id: randomUUID(),
@@ -58,8 +63,8 @@ export class Recorder {
       tokenHash: held.tokenHash,
       outcome: 'paid',
       ...(held.reservationId ? { reservedCents: held.priceCents } : {}),
-      ...(this.labels.agent ? { agent: this.labels.agent } : {}),
-      ...(this.labels.tags ? { tags: { ...this.labels.tags } } : {}),
+      ...(labels.agent ? { agent: labels.agent } : {}),
+      ...(labels.tags ? { tags: { ...labels.tags } } : {}),
     };
   }
 

@@ -27,7 +27,8 @@ export async function toReplayable(
   const url = request ? request.url : String(input);
   const headers = new Headers(init?.headers ?? request?.headers);
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  const { body: initBody, headers: _h, method: _m, signal, redirect, ...rest } = init ?? {};
+  // agent and tags are paying-fetch's own init fields: they label receipts and never go on the wire.
+  const { body: initBody, headers: _h, method: _m, signal, redirect, agent: _a, tags: _t, ...rest } = (init ?? {}) as RequestInit & { agent?: unknown; tags?: unknown };
 
   let body: ReplayableRequest['body'];
   if (initBody !== undefined && initBody !== null) {

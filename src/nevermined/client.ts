@@ -1,4 +1,4 @@
-import type { Delegation, DelegationTransaction, PaymentMethod } from './schemas.js';
+import type { Delegation, DelegationTransaction, PaymentMethod, PlanBalance } from './schemas.js';
 
 /** What to mint a token for: exactly the `accepts[]` entry chosen, plus the delegation. */
 export interface MintRequest {
@@ -37,4 +37,6 @@ export interface NeverminedClient {
   getDelegation(delegationId: string, signal?: AbortSignal): Promise<Delegation>;
   createDelegation(terms: DelegationTerms, signal?: AbortSignal): Promise<{ delegationId: string }>;
   listDelegationTransactions(delegationId: string, signal?: AbortSignal): Promise<DelegationTransaction[]>;
+  /** Credits `holder` has on `planId` (public endpoint). */
+  getPlanBalance(planId: string, holder: string, signal?: AbortSignal): Promise<PlanBalance>;
 }

@@ -17,6 +17,7 @@ import {
   delegationSchema,
   mintResponseSchema,
   paymentMethodSchema,
+  planBalanceSchema,
   transactionListSchema,
 } from './schemas.js';
 
@@ -92,6 +93,10 @@ export class NeverminedRestClient implements NeverminedClient {
 
   listDelegationTransactions(delegationId: string, signal?: AbortSignal) {
     return this.#call('list delegation transactions', 'GET', `/api/v1/delegation/${encodeURIComponent(delegationId)}/transactions`, transactionListSchema, undefined, signal);
+  }
+
+  getPlanBalance(planId: string, holder: string, signal?: AbortSignal) {
+    return this.#call('get plan balance', 'GET', `/api/v1/protocol/plans/${encodeURIComponent(planId)}/balance/${encodeURIComponent(holder)}`, planBalanceSchema, undefined, signal);
   }
 
   async #call<S extends z.ZodType>(

@@ -72,6 +72,15 @@ export const transactionListSchema = z.union([
   z.looseObject({ transactions: z.array(transactionSchema).max(10_000) }).transform((v) => v.transactions),
 ]);
 
+export const planBalanceSchema = z.looseObject({
+  planId: short.optional(),
+  holderAddress: short.optional(),
+  /** Credits, as a decimal string (can be large). */
+  balance: z.union([z.string().regex(/^[0-9]{1,78}$/), z.number().int().nonnegative()]).transform(String),
+  isSubscriber: z.boolean().optional(),
+});
+
+export type PlanBalance = z.infer<typeof planBalanceSchema>;
 export type PaymentMethod = z.infer<typeof paymentMethodSchema>;
 export type Delegation = z.infer<typeof delegationSchema>;
 export type DelegationTransaction = z.infer<typeof transactionSchema>;

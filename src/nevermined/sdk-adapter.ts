@@ -123,6 +123,10 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     return this.#viaFallback('list delegation transactions').listDelegationTransactions(delegationId, signal);
   }
 
+  async getPlanBalance(planId: string, holder: string, signal?: AbortSignal) {
+    return this.#viaFallback('get a plan balance').getPlanBalance(planId, holder, signal);
+  }
+
   #viaFallback(action: string): NeverminedClient {
     if (!this.#fallback) throw this.#unsupported(action);
     return this.#fallback;

@@ -65,6 +65,8 @@ function vendorReason(text: string): string {
  */
 export class KeyManager {
   readonly #flights = new Map<string, Promise<KeyRecord>>();
+  /** Labels of the call that started the current purchase (shared purchases carry the first caller's). */
+  #labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {};
 
   constructor(private readonly deps: KeyManagerDeps) {}
 
@@ -83,12 +85,13 @@ export class KeyManager {
    * Buys (or tops up) once for all concurrent callers. `seen` is the key the caller found wanting:
    * if another caller has bought since, that purchase is shared instead of buying again.
    */
-  async buy(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal): Promise<KeyRecord> {
+  async buy(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal, labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {}): Promise<KeyRecord> {
     const id = this.keyId(recipe);
     const running = this.#flights.get(id);
     if (running) return running;
     // One purchase per key across processes too: the store lease serialises them, and the check
     // inside sees a purchase another process finished meanwhile.
+    this.#labels = labels;
     const flight = withLock(this.deps.ledger.store, `purchase:${id}`, () => this.#buyOnce(recipe, reason, seen, signal), { signal }).finally(() => this.#flights.delete(id));
     this.#flights.set(id, flight);
     return flight;
@@ -194,7 +197,12 @@ export class KeyManager {
     const { ledger, now } = this.deps;
     const store = ledger.store;
     const origin = new URL(recipe.purchase.url).origin;
-    const receiptBase = { method: recipe.purchase.method ?? 'POST', origin, path: new URL(recipe.purchase.url).pathname, planId: pending.planId, scheme: recipe.purchase.scheme ?? 'nvm:card-delegation', network: recipe.purchase.network ?? 'stripe', tokenHash: pending.tokenHash, provider: recipe.name };
+    const labels = this.#labels;
+    const receiptBase = {
+      method: recipe.purchase.method ?? 'POST', origin, path: new URL(recipe.purchase.url).pathname, planId: pending.planId,
+      scheme: recipe.purchase.scheme ?? 'nvm:card-delegation', network: recipe.purchase.network ?? 'stripe', tokenHash: pending.tokenHash, provider: recipe.name,
+      ...(labels.agent ? { agent: labels.agent } : {}), ...(labels.tags ? { tags: { ...labels.tags } } : {}),
+    };
     let result: PostResult;
     try {
       result = await this.#post(recipe, pending.token, signal);

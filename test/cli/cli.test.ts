@@ -147,3 +147,22 @@ describe('the paying-fetch command', () => {
     }
   });
 });
+
+describe('spend insight from the command', () => {
+  it('spend --by agent --json, balance --json and report --html', async () => {
+    const sb = await sandbox();
+    const home = join(tempHome(), 'state');
+    const env = envFor(sb, home);
+    await cli([`${sb.sellerUrl}/metered`], env);
+    const spend = JSON.parse((await cli(['spend', '--by', 'origin', '--json'], env)).stdout.toString());
+    expect(spend).toMatchObject({ groupBy: 'origin', totalCents: 100, rows: [{ key: sb.sellerUrl, calls: 1, chargedCents: 100 }] });
+    const csvOut = (await cli(['spend', '--by', 'day', '--csv'], env)).stdout.toString();
+    expect(csvOut.split('\n')[0]).toBe('key,calls,chargedCents,unpricedCalls,millicentsPerCall,outlier');
+    const balance = JSON.parse((await cli(['balance', '--json'], env)).stdout.toString());
+    expect(balance.delegations[0]).toMatchObject({ delegationId: sb.delegationId, amountSpentCents: 100 });
+    const file = join(tempHome(), 'out.html');
+    expect((await cli(['report', '--html', file], env)).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(file, 'utf8')).toContain('data-chart');
+  });
+});

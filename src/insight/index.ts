@@ -1,0 +1,3 @@
+export * from './spend.js';
+export * from './balances.js';
+export * from './report-html.js';
