@@ -208,7 +208,7 @@ say();
   }
   table(['store', 'heap MB after 1k', `after ${fmt.rps(1_000 + N(50_000))}`, `after ${fmt.rps(1_000 + 2 * N(50_000))}`, 'bytes/call (2nd half)'], rows);
   say(gc ? 'Heap measured after forced GC.' : 'Run with --expose-gc (npm run bench does) for GC-settled numbers.');
-  say('The memory store keeps every receipt in memory (capped at 100,000), so its heap grows by about one receipt per paid call until the cap; the embedded store keeps them on disk.');
+  say('The memory store keeps the newest 10,000 receipts in memory and the embedded store keeps them on disk: both stay flat once warm.');
   say();
 }
 

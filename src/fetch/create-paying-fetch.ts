@@ -199,7 +199,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       if (answered) return answered;
     }
     let target: ReplayableRequest = request;
-    let held = await guarded(request.url, () => preemptive(request.url));
+    let held = delegations ? await guarded(request.url, () => preemptive(request.url)) : undefined;
     let preemptiveSend = held !== undefined;
     let refusals = 0;
     let permit2Asked = false;

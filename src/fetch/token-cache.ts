@@ -73,6 +73,7 @@ export class TokenCache {
 
   /** What the route (else the origin) asked for last time. */
   recall(url: string): RouteMemory | undefined {
+    if (this.#routes.size === 0) return undefined; // nothing paid yet: no URL to parse
     const { origin, pathname } = new URL(url);
     return this.#routes.get(origin + pathname) ?? this.#routes.get(origin);
   }

@@ -52,6 +52,9 @@ type PostResult = { kind: 'ok'; json: unknown; status: number } | { kind: 'refus
 
 class TransientPurchaseError extends Error {}
 
+/** Who is spending, carried to purchase receipts. */
+type Labels = { agent?: string | undefined; tags?: Record<string, string> | undefined };
+
 /** The vendor's own words for a refusal (`error` / `message` of a JSON body), bounded. */
 function vendorReason(text: string): string {
   const json = safeJsonParse(text) as { error?: unknown; message?: unknown } | undefined;
@@ -65,8 +68,6 @@ function vendorReason(text: string): string {
  */
 export class KeyManager {
   readonly #flights = new Map<string, Promise<KeyRecord>>();
-  /** Labels of the call that started the current purchase (shared purchases carry the first caller's). */
-  #labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {};
 
   constructor(private readonly deps: KeyManagerDeps) {}
 
@@ -85,14 +86,14 @@ export class KeyManager {
    * Buys (or tops up) once for all concurrent callers. `seen` is the key the caller found wanting:
    * if another caller has bought since, that purchase is shared instead of buying again.
    */
-  async buy(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal, labels: { agent?: string | undefined; tags?: Record<string, string> | undefined } = {}): Promise<KeyRecord> {
+  async buy(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal, labels: Labels = {}): Promise<KeyRecord> {
     const id = this.keyId(recipe);
     const running = this.#flights.get(id);
     if (running) return running;
     // One purchase per key across processes too: the store lease serialises them, and the check
     // inside sees a purchase another process finished meanwhile.
-    this.#labels = labels;
-    const flight = withLock(this.deps.ledger.store, `purchase:${id}`, () => this.#buyOnce(recipe, reason, seen, signal), { signal }).finally(() => this.#flights.delete(id));
+    // A shared purchase carries the labels of the call that started it.
+    const flight = withLock(this.deps.ledger.store, `purchase:${id}`, () => this.#buyOnce(recipe, reason, seen, signal, labels), { signal }).finally(() => this.#flights.delete(id));
     this.#flights.set(id, flight);
     return flight;
   }
@@ -116,7 +117,7 @@ export class KeyManager {
     if (fresh && fresh.apiKey === key.apiKey) await this.deps.ledger.store.putKey({ ...fresh, apiKey: '' });
   }
 
-  async #buyOnce(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal): Promise<KeyRecord> {
+  async #buyOnce(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal: AbortSignal | undefined, labels: Labels): Promise<KeyRecord> {
     const { store } = this.deps.ledger;
     const id = this.keyId(recipe);
     const existing = await store.getKey(id);
@@ -125,7 +126,7 @@ export class KeyManager {
       return existing;
     }
     const pending = await store.getPending(`purchase:${id}`);
-    if (pending) return this.#complete(recipe, pending, existing, true, signal);
+    if (pending) return this.#complete(recipe, pending, existing, true, signal, labels);
 
     const firstEver = existing === undefined;
     const consent = consentOf(this.deps.policy.autoTopUp);
@@ -135,7 +136,7 @@ export class KeyManager {
     for (let attempt = 0; ; attempt += 1) {
       const fresh = await this.#start(recipe, reason, firstEver, consent, signal);
       try {
-        return await this.#complete(recipe, fresh, existing, false, signal);
+        return await this.#complete(recipe, fresh, existing, false, signal, labels);
       } catch (error) {
         // A definitive refusal of the token (402): one fresh token, then give up.
         if (!(error instanceof PurchaseFailedError && error.status === 402) || attempt >= 1) throw error;
@@ -193,11 +194,10 @@ export class KeyManager {
   }
 
   /** POSTs the purchase (replaying the same token on transient failures) and stores the key. */
-  async #complete(recipe: ProviderRecipe, pending: PendingPurchase, existing: KeyRecord | undefined, resumed: boolean, signal?: AbortSignal): Promise<KeyRecord> {
+  async #complete(recipe: ProviderRecipe, pending: PendingPurchase, existing: KeyRecord | undefined, resumed: boolean, signal: AbortSignal | undefined, labels: Labels): Promise<KeyRecord> {
     const { ledger, now } = this.deps;
     const store = ledger.store;
     const origin = new URL(recipe.purchase.url).origin;
-    const labels = this.#labels;
     const receiptBase = {
       method: recipe.purchase.method ?? 'POST', origin, path: new URL(recipe.purchase.url).pathname, planId: pending.planId,
       scheme: recipe.purchase.scheme ?? 'nvm:card-delegation', network: recipe.purchase.network ?? 'stripe', tokenHash: pending.tokenHash, provider: recipe.name,
