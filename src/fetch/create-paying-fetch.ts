@@ -205,7 +205,8 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     let permit2Asked = false;
     let lastChallenge: PaymentRequired | undefined;
     // One id for this logical call: every retry of it carries the same one (payment-identifier).
-    const paymentId = randomBytes(24).toString('base64url');
+    let id: string | undefined;
+    const paymentId = () => (id ??= randomBytes(24).toString('base64url')); // made only if a scheme payment needs it
 
     for (let sends = 1; ; sends += 1) {
       const credentials = held ? { [held.headerName]: held.token } : {};
@@ -231,7 +232,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
           throw new Permit2AllowanceRequiredError({ url: sent.url, network: held.entry.network, asset: held.entry.asset });
         }
         permit2Asked = true;
-        held = await guarded(sent.url, () => schemePayer.pay({ entry: held!.entry, kind: 'scheme', plugin: pluginFor(held!.entry), priceCents: held!.priceCents, flow: 'upfront' }, lastChallenge!, sent.url, paymentId));
+        held = await guarded(sent.url, () => schemePayer.pay({ entry: held!.entry, kind: 'scheme', plugin: pluginFor(held!.entry), priceCents: held!.priceCents, flow: 'upfront' }, lastChallenge!, sent.url, paymentId()));
         continue;
       }
       if (sent.response.status !== 402) {
@@ -280,7 +281,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       held = await guarded(sent.url, () =>
         candidate.kind === 'nvm'
           ? tokenFor(candidate.entry, found.x402Version, sent.url, refused, signal)
-          : schemePayer.pay(candidate, found, sent.url, paymentId),
+          : schemePayer.pay(candidate, found, sent.url, paymentId()),
       );
       preemptiveSend = false;
       // Replay exactly the hop that asked for payment: its URL, method and body.
