@@ -1,7 +1,7 @@
 // npm run bench: the cost paying-fetch adds, measured against raw undici fetch and @x402/fetch,
 // all on loopback, in one run. Prints tables and writes BENCHMARKS.md. Not a test: no assertions.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -259,6 +259,8 @@ redisChild?.kill();
 await sandbox.close();
 origin.server.close();
 await agent.close();
-if (!quick) writeFileSync('BENCHMARKS.md', report.join('\n') + '\n');
+// The profiling history (before and after each fix) is kept by hand next to the harness.
+const notes = existsSync('bench/NOTES.md') ? '\n' + readFileSync('bench/NOTES.md', 'utf8') : '';
+if (!quick) writeFileSync('BENCHMARKS.md', report.join('\n') + '\n' + notes);
 console.log(quick ? '\n(quick run: BENCHMARKS.md not written)' : '\nwrote BENCHMARKS.md');
 process.exit(0);
