@@ -28,21 +28,19 @@ export async function send(
   let url = request.url;
   let method = request.method;
   let body = request.body;
-  let headers = request.headers;
+  // Plain [name, value] pairs (lower-case names): cheaper than Headers objects for every transport.
+  let pairs: Array<[string, string]> = [...request.headers];
   const startOrigin = new URL(url).origin;
   const follow = request.redirect === 'follow';
-  const hasCredentials = Object.keys(credentials).length > 0;
+  const added = Object.entries(credentials).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
 
   for (let hop = 0; ; hop += 1) {
     const origin = hop === 0 ? startOrigin : new URL(url).origin;
-    // The caller's headers go as they are unless this hop adds a credential or leaves the origin.
-    let hopHeaders = headers;
-    if (origin !== startOrigin || (hasCredentials && origin === credentialOrigin)) {
-      hopHeaders = new Headers(headers);
-      if (origin !== startOrigin) for (const name of ORIGIN_BOUND) hopHeaders.delete(name);
-      if (origin === credentialOrigin) for (const [name, value] of Object.entries(credentials)) hopHeaders.set(name, value);
+    let hopHeaders = pairs;
+    if (origin !== startOrigin) hopHeaders = hopHeaders.filter(([name]) => !ORIGIN_BOUND.includes(name));
+    if (added.length && origin === credentialOrigin) {
+      hopHeaders = [...hopHeaders.filter(([name]) => !added.some(([a]) => a === name)), ...added];
     }
-
     const response = await transport(url, {
       ...request.rest,
       method,
@@ -64,9 +62,7 @@ export async function send(
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       if (method !== 'HEAD') method = 'GET';
       body = undefined;
-      headers = new Headers(headers);
-      headers.delete('content-type');
-      headers.delete('content-length');
+      pairs = pairs.filter(([name]) => name !== 'content-type' && name !== 'content-length');
     }
     url = new URL(location, url).toString();
   }
