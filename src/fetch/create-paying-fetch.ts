@@ -8,7 +8,7 @@ import { Ledger, type BudgetView } from '../policy/ledger.js';
 import { assertAllowed, parsePolicy } from '../policy/policy.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { KeyRecord, ReceiptQuery, ReceiptRecord } from '../store/types.js';
-import { redactKey } from '../util/redact.js';
+import { redact, redactKey } from '../util/redact.js';
 import { assertSecureUrl } from '../util/require-https.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
@@ -260,7 +260,9 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       const { candidate } = selection;
 
       let refused: HeldToken | undefined;
-      const message = sellerMessage(bytes, challenge, (t) => client.scrub(t));
+      // A seller may echo what it was sent: the token it refused never reaches an error or event.
+      const sentToken = held?.token;
+      const message = sellerMessage(bytes, challenge, (t) => client.scrub(sentToken ? redact(t, [sentToken]) : t));
       if (held?.kind === 'scheme' && paidHop) refusals += 1;
       if (held && payer.refused(held, sent.url, candidate.entry)) {
         payer.drop(held);

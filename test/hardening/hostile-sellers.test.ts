@@ -68,3 +68,18 @@ describe('hostile and broken sellers', () => {
     expect((await pay.budget()).lifetime.reservedCents).toBe(reservedBefore);
   });
 });
+
+describe('a seller that echoes the token it refuses', () => {
+  it('never gets the token into the error', async () => {
+    const sb = await sandbox();
+    sb.route('/echo-token', { raw: (req, res) => {
+      const token = req.headers['payment-signature'];
+      res.writeHead(402, { 'payment-required': challenge(SANDBOX_PLANS.basic), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `refused token ${String(token)}` }));
+    } });
+    const error = await payingFetchFor(sb).pay(`${sb.sellerUrl}/echo-token`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PAYMENT_REJECTED', sellerMessage: expect.stringContaining('[redacted]') });
+    const { expectNoSecrets } = await import('../helpers.js');
+    expectNoSecrets([error], sb.world.tokensIssued());
+  });
+});
