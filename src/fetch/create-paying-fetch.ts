@@ -30,7 +30,7 @@ import { SchemePayer } from './scheme-payer.js';
 import type { SchemePlugin } from './scheme-plugins.js';
 import { selectEntry } from './select-entry.js';
 import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-required-error.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PayingFetchOptions } from './options.js';
 import { attachReceipt } from './receipts.js';
 import { Recorder, type Labels } from './recorder.js';
@@ -199,7 +199,15 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       if (answered) return answered;
     }
     let target: ReplayableRequest = request;
-    let held = delegations ? await guarded(request.url, () => preemptive(request.url)) : undefined;
+    // A retry of a call whose payment got no answer replays that same payment, never a new one.
+    const resumeKey = `resume:${requestFingerprint(request)}`;
+    const resumed = policy.freshPaymentAfterUnknown ? undefined : await ledger.store.getSecret(resumeKey, now());
+    let held = resumed
+      ? (JSON.parse(resumed) as HeldToken)
+      : delegations
+        ? await guarded(request.url, () => preemptive(request.url))
+        : undefined;
+    if (resumed) events.emit('payment', { url: request.url, method: request.method, planId: held!.entry.planId, scheme: held!.entry.scheme, tokenHash: held!.tokenHash, preemptive: true });
     let preemptiveSend = held !== undefined;
     let refusals = 0;
     let permit2Asked = false;
@@ -217,7 +225,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       } catch (error) {
         if (!held) throw error;
         // The payment went out and no answer came back: the charge may have happened.
-        throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error, labels);
+        throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error, labels, resumeKey);
       }
       const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
       if (held && paidHop) {
@@ -236,11 +244,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         continue;
       }
       if (sent.response.status !== 402) {
-        if (held && paidHop) await settle(sent, held, sentAt, labels);
+        if (held && paidHop) await settle(sent, held, sentAt, labels, resumeKey);
+        if (resumed) await ledger.store.deleteSecret(resumeKey);
         return sent.response;
       }
       // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
       if (held?.kind === 'scheme' && paidHop) await ledger.release(held.reservationId!);
+      if (resumed) await ledger.store.deleteSecret(resumeKey); // definitively refused: a fresh payment may follow
 
       // A 402: find out what it asks for, without losing the body the caller may want to read.
       const { bytes, response } = await peekBody(sent.response, MAX_CHALLENGE_BODY_BYTES);
@@ -292,14 +302,16 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   }
 
   /** No answer to a paid request: the receipt says `unknown`, a priced reservation stays until reconciled. */
-  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}): Promise<PaymentOutcomeUnknownError> {
+  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}, resumeKey?: string): Promise<PaymentOutcomeUnknownError> {
     if (held.reservationId) await ledger.markUnknown(held.reservationId);
+    // Kept (a secret, in the store) so that retrying this same request replays this same payment.
+    if (resumeKey) await ledger.store.putSecret(resumeKey, JSON.stringify(held), now() + RESUME_TTL_MS);
     const record = await recorder.unknown(url, method, held, sentAt, status, labels);
     return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, cause);
   }
 
   /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
-  async function settle(sent: Sent, held: HeldToken, sentAt: number, labels: Labels): Promise<void> {
+  async function settle(sent: Sent, held: HeldToken, sentAt: number, labels: Labels, resumeKey?: string): Promise<void> {
     let receipt: SettlementReceipt | undefined;
     try {
       receipt = decodeReceipt(sent.response.headers);
@@ -308,7 +320,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     if (!receipt && sent.response.status >= 500) {
       await sent.response.body?.cancel();
-      throw await outcomeUnknown(sent.url, sent.method, held, sentAt, sent.response.status, new Error(`HTTP ${sent.response.status}`), labels);
+      throw await outcomeUnknown(sent.url, sent.method, held, sentAt, sent.response.status, new Error(`HTTP ${sent.response.status}`), labels, resumeKey);
     }
     if (held.reservationId) {
       // A priced payment: accepted (2xx/3xx) means paid; refused (4xx) means not settled.
@@ -356,6 +368,16 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     renderHtmlReport({ receipts: await ledger.store.receipts({ since: reportOptions.since }), budget: await ledger.budget(), generatedAt: now(), title: reportOptions.title });
   payingFetch.keys = async () => (await ledger.store.keys()).map(({ apiKey, ...rest }) => ({ ...rest, key: redactKey(apiKey) }));
   return payingFetch;
+}
+
+/** How long a payment whose outcome is unknown is kept for a retry of the same request to replay. */
+const RESUME_TTL_MS = 3_600_000;
+
+/** One logical request, as a retry of it will look: method, URL and body. */
+function requestFingerprint(request: ReplayableRequest): string {
+  const hash = createHash('sha256').update(request.method).update('\n').update(request.url).update('\n');
+  if (request.body !== undefined) hash.update(request.body);
+  return hash.digest('hex');
 }
 
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {

@@ -52,6 +52,11 @@ export const policySchema = z.strictObject({
   autoTopUp: consentSchema.optional(),
   /** Assets that x402 `exact`-style payments may use besides the built-in USDC, keyed `network:asset`. */
   assets: z.record(z.string().max(300), z.strictObject({ decimals: z.number().int().min(0).max(36), centsPerUnit: z.number().int().positive(), symbol: z.string().max(16).optional() })).optional(),
+  /**
+   * After a payment got no answer, a retry of the same request replays that payment (no second
+   * charge). Set true to let the retry pay afresh instead (it may then be charged twice).
+   */
+  freshPaymentAfterUnknown: z.boolean().optional(),
   /** Emit `budget-warning` when a budget passes this share (percent). Default 80. */
   budgetWarningPercent: z.number().int().min(1).max(100).optional(),
 });

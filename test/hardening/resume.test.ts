@@ -1,0 +1,72 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPayingFetch, PaymentOutcomeUnknownError, type PayingFetchOptions } from '../../src/index.js';
+
+const USDC = '0x036CbD53842c5426634e7929541eC2318f3dCF7e';
+const closers: Array<() => void> = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+/** A seller of single-use payments that drops the line after taking the first one (idempotent on a replay). */
+async function droppingSeller() {
+  const payments: string[] = [];
+  let dropped = false;
+  const server = createServer((req, res) => {
+    const payment = req.headers['payment-signature'];
+    if (typeof payment !== 'string') {
+      const challenge = { x402Version: 2, accepts: [{ scheme: 'exact', network: 'eip155:84532', amount: '250000', asset: USDC, payTo: '0x1' }] };
+      res.writeHead(402, { 'payment-required': Buffer.from(JSON.stringify(challenge)).toString('base64') });
+      return void res.end();
+    }
+    payments.push(payment);
+    if (!dropped) {
+      dropped = true;
+      return void req.socket.destroy(); // took the payment, never answered
+    }
+    res.end('the report');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/report`, payments };
+}
+
+function agent(extra: Partial<PayingFetchOptions> = {}) {
+  let signed = 0;
+  const client = { scheme: 'exact', createPaymentPayload: async (v: number) => ({ x402Version: v, payload: { signature: `0xsig${(signed += 1)}` } }) };
+  const pay = createPayingFetch({ schemes: [{ network: 'eip155:84532', client }], ...extra });
+  return { pay, signed: () => signed };
+}
+
+describe('retrying a call whose payment got no answer', () => {
+  it('replays the same single-use payment: one signature, one charge', async () => {
+    const seller = await droppingSeller();
+    const { pay, signed } = agent();
+    const first = await pay(seller.url, { method: 'POST', body: 'q=1' }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect((await pay.budget()).unknownCents).toBe(25);
+    const retry = await pay(seller.url, { method: 'POST', body: 'q=1' });
+    expect(await retry.text()).toBe('the report');
+    expect(signed()).toBe(1);
+    expect(seller.payments).toHaveLength(2);
+    expect(seller.payments[1]).toBe(seller.payments[0]);
+    expect((await pay.budget()).lifetime).toMatchObject({ committedCents: 25, reservedCents: 0 });
+    expect((await pay.receipts()).map((r) => [r.outcome, r.amountCents])).toEqual([['unknown', undefined], ['no-receipt', 25]]);
+  });
+
+  it('a different request is not a retry: it pays for itself', async () => {
+    const seller = await droppingSeller();
+    const { pay, signed } = agent();
+    await pay(seller.url, { method: 'POST', body: 'q=1' }).catch(() => {});
+    await pay(seller.url, { method: 'POST', body: 'q=2' });
+    expect(signed()).toBe(2);
+  });
+
+  it('pays afresh only when the policy says so', async () => {
+    const seller = await droppingSeller();
+    const { pay, signed } = agent({ policy: { freshPaymentAfterUnknown: true } });
+    await pay(seller.url, { method: 'POST', body: 'q=1' }).catch(() => {});
+    await pay(seller.url, { method: 'POST', body: 'q=1' });
+    expect(signed()).toBe(2);
+    expect(seller.payments[1]).not.toBe(seller.payments[0]);
+  });
+});
