@@ -7,7 +7,7 @@ import { reconcile, type ReconcileReport } from '../nevermined/reconcile.js';
 import { Ledger, type BudgetView } from '../policy/ledger.js';
 import { assertAllowed, parsePolicy } from '../policy/policy.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { KeyRecord, ReceiptQuery, ReceiptRecord } from '../store/types.js';
+import type { KeyRecord, ReceiptQuery, ReceiptRecord, Store } from '../store/types.js';
 import { redact, redactKey } from '../util/redact.js';
 import { assertSecureUrl } from '../util/require-https.js';
 import { peekBody } from '../util/read-bounded.js';
@@ -142,6 +142,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   };
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
   const plugins: SchemePlugin[] = options.schemes ?? [];
+  const resumables = resumeMarker(ledger.store, now);
   const schemePayer = new SchemePayer(ledger, events);
   const pluginFor = (entry: PaymentRequirement) => plugins.find((p) => p.network === entry.network && p.client.scheme === entry.scheme);
 
@@ -201,7 +202,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     let target: ReplayableRequest = request;
     // A retry of a call whose payment got no answer replays that same payment, never a new one.
     const resumeKey = `resume:${requestFingerprint(request)}`;
-    const resumed = policy.freshPaymentAfterUnknown ? undefined : await ledger.store.getSecret(resumeKey, now());
+    const resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey, now());
     let held = resumed
       ? (JSON.parse(resumed) as HeldToken)
       : delegations
@@ -305,7 +306,10 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}, resumeKey?: string): Promise<PaymentOutcomeUnknownError> {
     if (held.reservationId) await ledger.markUnknown(held.reservationId);
     // Kept (a secret, in the store) so that retrying this same request replays this same payment.
-    if (resumeKey) await ledger.store.putSecret(resumeKey, JSON.stringify(held), now() + RESUME_TTL_MS);
+    if (resumeKey) {
+      await ledger.store.putSecret(resumeKey, JSON.stringify(held), now() + RESUME_TTL_MS);
+      await resumables.mark();
+    }
     const record = await recorder.unknown(url, method, held, sentAt, status, labels);
     return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId: held.delegationId, planId: held.entry.planId }, cause);
   }
@@ -372,6 +376,30 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
 
 /** How long a payment whose outcome is unknown is kept for a retry of the same request to replay. */
 const RESUME_TTL_MS = 3_600_000;
+const RESUME_MARKER = 'resume:any';
+
+/**
+ * Whether any payment awaits a replay (written by this process or another sharing the store).
+ * Checked in the store at most every 5 seconds, so ordinary calls pay no store round trip for it.
+ */
+function resumeMarker(store: Store, now: () => number) {
+  let known: boolean | undefined;
+  let checkedAt = 0;
+  return {
+    async any(): Promise<boolean> {
+      if (known === undefined || Date.now() - checkedAt > 5_000) {
+        known = (await store.getSecret(RESUME_MARKER, now())) !== undefined;
+        checkedAt = Date.now();
+      }
+      return known;
+    },
+    async mark(): Promise<void> {
+      await store.putSecret(RESUME_MARKER, '1', now() + RESUME_TTL_MS);
+      known = true;
+      checkedAt = Date.now();
+    },
+  };
+}
 
 /** One logical request, as a retry of it will look: method, URL and body. */
 function requestFingerprint(request: ReplayableRequest): string {

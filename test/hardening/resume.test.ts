@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPayingFetch, PaymentOutcomeUnknownError, type PayingFetchOptions } from '../../src/index.js';
+import { createPayingFetch, MemoryStore, PaymentOutcomeUnknownError, type PayingFetchOptions } from '../../src/index.js';
 
 const USDC = '0x036CbD53842c5426634e7929541eC2318f3dCF7e';
 const closers: Array<() => void> = [];
@@ -51,6 +51,16 @@ describe('retrying a call whose payment got no answer', () => {
     expect(seller.payments[1]).toBe(seller.payments[0]);
     expect((await pay.budget()).lifetime).toMatchObject({ committedCents: 25, reservedCents: 0 });
     expect((await pay.receipts()).map((r) => [r.outcome, r.amountCents])).toEqual([['unknown', undefined], ['no-receipt', 25]]);
+  });
+
+  it('a restarted agent on the same store replays it too', async () => {
+    const seller = await droppingSeller();
+    const store = new MemoryStore();
+    await agent({ store }).pay(seller.url).catch(() => {});
+    const restarted = agent({ store });
+    expect(await (await restarted.pay(seller.url)).text()).toBe('the report');
+    expect(restarted.signed()).toBe(0);
+    expect(seller.payments[1]).toBe(seller.payments[0]);
   });
 
   it('a different request is not a retry: it pays for itself', async () => {
