@@ -201,8 +201,9 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     let target: ReplayableRequest = request;
     // A retry of a call whose payment got no answer replays that same payment, never a new one.
-    const resumeKey = `resume:${requestFingerprint(request)}`;
-    const resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey, now());
+    let fingerprint: string | undefined;
+    const resumeKey = () => (fingerprint ??= `resume:${requestFingerprint(request)}`); // hashed only when needed
+    const resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey(), now());
     let held = resumed
       ? (JSON.parse(resumed) as HeldToken)
       : delegations
@@ -246,12 +247,12 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       }
       if (sent.response.status !== 402) {
         if (held && paidHop) await settle(sent, held, sentAt, labels, resumeKey);
-        if (resumed) await ledger.store.deleteSecret(resumeKey);
+        if (resumed) await ledger.store.deleteSecret(resumeKey());
         return sent.response;
       }
       // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
       if (held?.kind === 'scheme' && paidHop) await ledger.release(held.reservationId!);
-      if (resumed) await ledger.store.deleteSecret(resumeKey); // definitively refused: a fresh payment may follow
+      if (resumed) await ledger.store.deleteSecret(resumeKey()); // definitively refused: a fresh payment may follow
 
       // A 402: find out what it asks for, without losing the body the caller may want to read.
       const { bytes, response } = await peekBody(sent.response, MAX_CHALLENGE_BODY_BYTES);
@@ -303,11 +304,11 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   }
 
   /** No answer to a paid request: the receipt says `unknown`, a priced reservation stays until reconciled. */
-  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}, resumeKey?: string): Promise<PaymentOutcomeUnknownError> {
+  async function outcomeUnknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = {}, resumeKey?: () => string): Promise<PaymentOutcomeUnknownError> {
     if (held.reservationId) await ledger.markUnknown(held.reservationId);
     // Kept (a secret, in the store) so that retrying this same request replays this same payment.
     if (resumeKey) {
-      await ledger.store.putSecret(resumeKey, JSON.stringify(held), now() + RESUME_TTL_MS);
+      await ledger.store.putSecret(resumeKey(), JSON.stringify(held), now() + RESUME_TTL_MS);
       await resumables.mark();
     }
     const record = await recorder.unknown(url, method, held, sentAt, status, labels);
@@ -315,7 +316,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   }
 
   /** After a paid request: attach the receipt, record it, and treat a 5xx as an unknown outcome. */
-  async function settle(sent: Sent, held: HeldToken, sentAt: number, labels: Labels, resumeKey?: string): Promise<void> {
+  async function settle(sent: Sent, held: HeldToken, sentAt: number, labels: Labels, resumeKey?: () => string): Promise<void> {
     let receipt: SettlementReceipt | undefined;
     try {
       receipt = decodeReceipt(sent.response.headers);

@@ -33,7 +33,10 @@ export class NeverminedPayer {
     const memory = this.cache.recall(url);
     const delegationId = memory && delegationFor(memory.entry.planId);
     if (!memory || !delegationId) return undefined;
-    return this.cache.get(this.#key(new URL(url).origin, memory.entry, delegationId));
+    if (memory.lastKey?.delegationId !== delegationId) {
+      memory.lastKey = { delegationId, key: this.#key(new URL(url).origin, memory.entry, delegationId) };
+    }
+    return this.cache.get(memory.lastKey.key);
   }
 
   /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */

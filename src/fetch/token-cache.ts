@@ -21,6 +21,8 @@ export interface HeldToken {
 export interface RouteMemory {
   entry: PaymentRequirement;
   x402Version: number;
+  /** The token cache key last computed for this route, with the delegation it was for. */
+  lastKey?: { delegationId: string; key: string } | undefined;
 }
 
 const MAX_ENTRIES = 1000;
@@ -51,6 +53,8 @@ export function tokenKey(parts: {
 export class TokenCache {
   readonly #tokens = new BoundedMap<HeldToken>();
   readonly #routes = new BoundedMap<RouteMemory>();
+  /** The last URL recalled (agents call the same URL over and over): no parse, no lookups. */
+  #last: { url: string; memory: RouteMemory } | undefined;
 
   get(key: string): HeldToken | undefined {
     return this.#tokens.get(key);
@@ -66,6 +70,7 @@ export class TokenCache {
   }
 
   remember(url: string, memory: RouteMemory): void {
+    this.#last = undefined;
     const { origin, pathname } = new URL(url);
     this.#routes.set(origin + pathname, memory);
     this.#routes.set(origin, memory);
@@ -74,7 +79,10 @@ export class TokenCache {
   /** What the route (else the origin) asked for last time. */
   recall(url: string): RouteMemory | undefined {
     if (this.#routes.size === 0) return undefined; // nothing paid yet: no URL to parse
+    if (this.#last?.url === url) return this.#last.memory;
     const { origin, pathname } = new URL(url);
-    return this.#routes.get(origin + pathname) ?? this.#routes.get(origin);
+    const memory = this.#routes.get(origin + pathname) ?? this.#routes.get(origin);
+    if (memory) this.#last = { url, memory };
+    return memory;
   }
 }
