@@ -71,7 +71,8 @@ export class Recorder {
   /** One backend call per card charge: the delegation's transactions tell its amount. */
   async #learnCharge(orderTx: string, held: HeldToken, delegationId: string, origin: string): Promise<number | undefined> {
     const id = `charge:${orderTx}`;
-    if (await this.ledger.store.getEntry(id)) return (await this.ledger.store.getEntry(id))?.amountCents;
+    const known = await this.ledger.store.getEntry(id);
+    if (known) return known.amountCents;
     let amount: number | undefined;
     try {
       amount = (await this.client.listDelegationTransactions(delegationId)).find((t) => t.providerTransactionId === orderTx)?.amountCents;

@@ -48,6 +48,8 @@ function remainingOf(d: Delegation): number {
 export class DelegationManager {
   #active: Active | undefined;
   #endedOnce = false;
+  /** Delegations this process stopped using: discovery does not pick them again. */
+  readonly #retired = new Set<string>();
   readonly #flight = new SingleFlight<Active>();
 
   constructor(
@@ -78,19 +80,28 @@ export class DelegationManager {
     return value.delegationId;
   }
 
-  /** The delegation can pay no more: commit what it actually spent, free the rest, forget it. */
+  /**
+   * The backend or a seller says this delegation cannot pay (now): stop using it. Its reservation
+   * is closed (what it spent committed, the rest freed) only once it can charge nothing more
+   * (expired, exhausted, revoked); one merely too small for an order stays reserved, since it can
+   * still be charged (by this process or another sharing the store).
+   */
   async retire(delegationId: string): Promise<void> {
     const active = this.#active;
     if (active?.delegationId !== delegationId) return;
     this.#active = undefined;
     this.#endedOnce = true;
-    let spent = active.reservedCents; // unknown spend stays fully counted
+    this.#retired.add(delegationId);
+    let d: Delegation | undefined;
     try {
-      const d = await this.client.getDelegation(delegationId);
-      spent = Math.min(active.reservedCents, d.amountSpentCents ?? active.reservedCents);
+      d = await this.client.getDelegation(delegationId);
     } catch {
-      // keep the whole reservation
+      return; // unknown state: keep the whole reservation
     }
+    if (d.status === 'Active' && expiryOf(d) > this.now() && remainingOf(d) > 0) return;
+    // What it spent while reserved here: its total spend less what it had spent before (limit - reserved).
+    const before = Math.max(0, d.spendingLimitCents - active.reservedCents);
+    const spent = Math.min(active.reservedCents, Math.max(0, (d.amountSpentCents ?? d.spendingLimitCents) - before));
     await this.ledger.close(active.entryId, spent);
   }
 
@@ -106,9 +117,11 @@ export class DelegationManager {
   }
 
   async #reserveAdopted(d: Delegation): Promise<Active> {
-    // Reserved already (by this process before, or by another sharing the store)? Then reuse it.
-    const known = (await this.ledger.store.entries({ kinds: ['delegation'] })).find((e) => e.delegationId === d.delegationId && e.state !== 'released');
-    const entryId = known?.id ?? `delegation:${d.delegationId}`;
+    // Still reserved (by this process before, or by another sharing the store)? Then reuse it. A closed
+    // (committed) entry is history: if the delegation can charge again, its remaining budget is reserved anew.
+    const entries = (await this.ledger.store.entries({ kinds: ['delegation'] })).filter((e) => e.delegationId === d.delegationId);
+    const known = entries.find((e) => e.state === 'reserved' || e.state === 'unknown');
+    const entryId = known?.id ?? (entries.length ? `delegation:${d.delegationId}:${entries.length}` : `delegation:${d.delegationId}`);
     const expiresAt = expiryOf(d);
     const amount = known?.amountCents ?? remainingOf(d);
     if (!known) {
@@ -147,7 +160,7 @@ export class DelegationManager {
     const terms = this.policy.delegation ?? {};
     // Adopt only what the policy would have created: no larger, bound to the same plan if it says so.
     const candidates = (await this.client.listDelegations(signal))
-      .filter((d) => d.providerPaymentMethodId === paymentMethodId && d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0)
+      .filter((d) => d.providerPaymentMethodId === paymentMethodId && d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0 && !this.#retired.has(d.delegationId))
       .filter((d) => (!d.planId || d.planId === planId) && (!terms.planId || d.planId === terms.planId))
       .filter((d) => terms.spendingLimitCents === undefined || remainingOf(d) <= terms.spendingLimitCents)
       .sort((a, b) => remainingOf(b) - remainingOf(a));

@@ -191,3 +191,29 @@ describe('a policy tightened under a delegation adopted before', () => {
     expect(sb.stats().paidResponses).toBe(1);
   });
 });
+
+describe('closing a delegation commits exactly what it spent while reserved', () => {
+  it('an adopted delegation with earlier spend commits only the spend since adoption', async () => {
+    const sb = await sandbox();
+    sb.world.injectCharge(sb.delegationId, 500); // spent before paying-fetch adopted it
+    const { pay } = cardPayingFetch(sb, { budget: { lifetimeCents: 5000 }, autoRenew: true, delegation: { spendingLimitCents: 1500 } });
+    await pay(`${sb.sellerUrl}/metered`);
+    await pay(`${sb.sellerUrl}/metered`);
+    expect((await pay.budget()).lifetime).toMatchObject({ reservedCents: 1500, committedCents: 0 });
+    sb.world.delegations.get(sb.delegationId)!.revoked = true;
+    expect((await pay(`${sb.sellerUrl}/metered`)).status).toBe(200); // renewed on a new delegation
+    const view = (await pay.budget()).lifetime;
+    expect(view.committedCents).toBe(200); // the two calls, not the 500 spent before adoption
+    expect(view.reservedCents).toBe(1500); // the new delegation
+  });
+
+  it('a delegation only too small for an order stays reserved: it can still be charged', async () => {
+    const sb = await sandbox();
+    const { pay } = cardPayingFetch(sb, { budget: { lifetimeCents: 1000 }, autoRenew: true, delegation: { spendingLimitCents: 250 } });
+    for (let i = 0; i < 3; i += 1) expect((await pay(`${sb.sellerUrl}/metered`)).status).toBe(200);
+    // The first delegation has $0.50 left but plans cost $1: a new one was created, the old one kept reserved.
+    const created = [...sb.world.delegations.values()].filter((d) => d.delegationId !== sb.delegationId);
+    expect(created.map((d) => d.amountSpentCents)).toEqual([200, 100]);
+    expect((await pay.budget()).lifetime).toMatchObject({ reservedCents: 500, committedCents: 0 });
+  });
+});
