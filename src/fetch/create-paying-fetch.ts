@@ -27,8 +27,8 @@ import { providerCall } from './provider-flow.js';
 import { Emitter, type Listener, type PayingFetchEvents } from './events.js';
 import { NeverminedPayer } from './nevermined-payer.js';
 import { SchemePayer } from './scheme-payer.js';
-import type { SchemePlugin } from './scheme-plugins.js';
-import { selectEntry } from './select-entry.js';
+import type { Candidate, SchemePlugin } from './scheme-plugins.js';
+import { selectEntry, type Selection } from './select-entry.js';
 import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-required-error.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { PayingFetchOptions } from './options.js';
@@ -181,6 +181,18 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
   }
 
+  /** Which entry of this challenge to pay (the policy checked on exactly that one). */
+  function choose(challenge: PaymentRequired, url: string): Promise<Selection> {
+    return guarded(url, async () => selectEntry(challenge, { origin: new URL(url).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }));
+  }
+
+  /** A Nevermined token or a signed payload for the chosen entry. */
+  function payFor(candidate: Candidate, challenge: PaymentRequired, url: string, refused: HeldToken | undefined, paymentId: () => string, signal?: AbortSignal): Promise<HeldToken> {
+    return guarded(url, () =>
+      candidate.kind === 'nvm' ? tokenFor(candidate.entry, challenge.x402Version, url, refused, signal) : schemePayer.pay(candidate, challenge, url, paymentId()),
+    );
+  }
+
   /** A cached token to send up front, when the route asked for a plan before and the policy still allows it. */
   async function preemptive(url: string): Promise<HeldToken | undefined> {
     const held = delegations ? payer.preemptive(url, (planId) => delegations.peek(planId)) : undefined;
@@ -202,14 +214,18 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     let target: ReplayableRequest = request;
     // A retry of a call whose payment got no answer replays that same payment, never a new one.
     let fingerprint: string | undefined;
-    const resumeKey = () => (fingerprint ??= `resume:${requestFingerprint(request)}`); // hashed only when needed
-    const resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey(), now());
+    // Keyed by who pays too: another agent sharing the store never replays this one's payment.
+    const resumeKey = () => (fingerprint ??= `resume:${requestFingerprint(request, client.backendId, client.principal)}`); // hashed only when needed
+    let resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey(), now());
+    const forget = async () => {
+      if (resumed) await ledger.store.deleteSecret(resumeKey());
+      resumed = undefined;
+    };
     let held = resumed
       ? (JSON.parse(resumed) as HeldToken)
       : delegations
         ? await guarded(request.url, () => preemptive(request.url))
         : undefined;
-    if (resumed) events.emit('payment', { url: request.url, method: request.method, planId: held!.entry.planId, scheme: held!.entry.scheme, tokenHash: held!.tokenHash, preemptive: true });
     let preemptiveSend = held !== undefined;
     let refusals = 0;
     let permit2Asked = false;
@@ -238,21 +254,21 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         await ledger.release(held.reservationId!);
         await sent.response.body?.cancel();
         const facts = { url: sent.url, entry: held.entry };
-        if (permit2Asked || !options.onPermit2AllowanceRequired || !(await options.onPermit2AllowanceRequired(facts))) {
+        if (permit2Asked || !lastChallenge || !options.onPermit2AllowanceRequired || !(await options.onPermit2AllowanceRequired(facts))) {
           throw new Permit2AllowanceRequiredError({ url: sent.url, network: held.entry.network, asset: held.entry.asset });
         }
         permit2Asked = true;
-        held = await guarded(sent.url, () => schemePayer.pay({ entry: held!.entry, kind: 'scheme', plugin: pluginFor(held!.entry), priceCents: held!.priceCents, flow: 'upfront' }, lastChallenge!, sent.url, paymentId()));
+        held = await payFor({ entry: held.entry, kind: 'scheme', plugin: pluginFor(held.entry), priceCents: held.priceCents, flow: 'upfront' }, lastChallenge, sent.url, undefined, paymentId, signal);
         continue;
       }
       if (sent.response.status !== 402) {
         if (held && paidHop) await settle(sent, held, sentAt, labels, resumeKey);
-        if (resumed) await ledger.store.deleteSecret(resumeKey());
+        await forget();
         return sent.response;
       }
       // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
       if (held?.kind === 'scheme' && paidHop) await ledger.release(held.reservationId!);
-      if (resumed) await ledger.store.deleteSecret(resumeKey()); // definitively refused: a fresh payment may follow
+      await forget(); // definitively refused: a fresh payment may follow
 
       // A 402: find out what it asks for, without losing the body the caller may want to read.
       const { bytes, response } = await peekBody(sent.response, MAX_CHALLENGE_BODY_BYTES);
@@ -264,10 +280,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       }
       if (!challenge) return handBack(sent.url, response, 'no-challenge', 'the 402 carries no x402 payment requirements');
       lastChallenge = challenge;
-      const found = challenge;
-      const selection = await guarded(sent.url, async () =>
-        selectEntry(found, { origin: new URL(sent.url).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }),
-      );
+      const selection = await choose(challenge, sent.url);
       if (selection.kind === 'unpayable') return handBack(sent.url, response, selection.reason, selection.detail);
       const { candidate } = selection;
 
@@ -292,11 +305,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       if (refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
         throw new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message });
       }
-      held = await guarded(sent.url, () =>
-        candidate.kind === 'nvm'
-          ? tokenFor(candidate.entry, found.x402Version, sent.url, refused, signal)
-          : schemePayer.pay(candidate, found, sent.url, paymentId()),
-      );
+      held = await payFor(candidate, challenge, sent.url, refused, paymentId, signal);
       preemptiveSend = false;
       // Replay exactly the hop that asked for payment: its URL, method and body.
       target = { ...request, url: sent.url, method: sent.method, body: sent.body };
@@ -339,16 +348,9 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
 
   const engine: PaymentEngine = {
     async acquire(challenge, resourceUrl, refused, paymentId, signal) {
-      const selection = await guarded(resourceUrl, async () =>
-        selectEntry(challenge, { origin: new URL(resourceUrl).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }),
-      );
+      const selection = await choose(challenge, resourceUrl);
       if (selection.kind === 'unpayable') throw new PaymentRejectedError({ url: resourceUrl, status: 402, sellerMessage: selection.detail });
-      const { candidate } = selection;
-      return guarded(resourceUrl, () =>
-        candidate.kind === 'nvm'
-          ? tokenFor(candidate.entry, challenge.x402Version, resourceUrl, refused, signal)
-          : schemePayer.pay(candidate, challenge, resourceUrl, paymentId),
-      );
+      return payFor(selection.candidate, challenge, resourceUrl, refused, () => paymentId, signal);
     },
     async settled(resourceUrl, method, held, { accepted, receipt }) {
       if (held.reservationId) await (accepted ? ledger.commit(held.reservationId) : ledger.release(held.reservationId));
@@ -402,9 +404,9 @@ function resumeMarker(store: Store, now: () => number) {
   };
 }
 
-/** One logical request, as a retry of it will look: method, URL and body. */
-function requestFingerprint(request: ReplayableRequest): string {
-  const hash = createHash('sha256').update(request.method).update('\n').update(request.url).update('\n');
+/** One logical request of one payer, as a retry of it will look: who pays, method, URL and body. */
+function requestFingerprint(request: ReplayableRequest, backendId: string, principal: string): string {
+  const hash = createHash('sha256').update(`${backendId}\n${principal}\n${request.method}\n${request.url}\n`);
   if (request.body !== undefined) hash.update(request.body);
   return hash.digest('hex');
 }

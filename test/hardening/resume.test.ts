@@ -80,3 +80,23 @@ describe('retrying a call whose payment got no answer', () => {
     expect(seller.payments[1]).not.toBe(seller.payments[0]);
   });
 });
+
+describe('replays belong to the payer', () => {
+  it('another principal sharing the store never replays this one\'s payment', async () => {
+    const { sandbox, payingFetchFor } = await import('../helpers.js');
+    const sb = await sandbox();
+    const store = new MemoryStore();
+    const other = sb.world.createAccount();
+    const card = sb.world.addCard(other.principal);
+    const d = sb.world.createDelegation(other, { providerPaymentMethodId: card.id, spendingLimitCents: 2000, durationSecs: 3600 });
+    const a = payingFetchFor(sb, { store });
+    await a.pay(`${sb.sellerUrl}/weather`);
+    sb.faults.inject('seller', { kind: 'reset' });
+    await expect(a.pay(`${sb.sellerUrl}/weather`)).rejects.toBeInstanceOf(PaymentOutcomeUnknownError);
+    const b = payingFetchFor(sb, { store, nevermined: { apiKey: other.apiKey, backendUrl: sb.backendUrl, delegationId: d.delegationId } });
+    expect((await b.pay(`${sb.sellerUrl}/weather`)).status).toBe(200);
+    const sent = sb.sellerRequests.at(-1)!.headers['payment-signature'];
+    expect(sb.world.mints.filter((m) => m.principal === other.principal)).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(String(sent), 'base64').toString()).payload.token).toContain(Buffer.from(JSON.stringify({ sub: other.principal })).toString('base64url').slice(0, 20));
+  });
+});
