@@ -1,4 +1,5 @@
 import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
+import type { FetchLike } from '../util/transport.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
@@ -20,7 +21,7 @@ export interface NeverminedOptions {
 }
 
 /** A transport with fetch's signature (global fetch, undici's fetch, a test double). */
-export type Transport = (input: string, init?: RequestInit) => Promise<Response>;
+export type Transport = FetchLike;
 
 export interface PayingFetchOptions {
   /** Nevermined settings, or directly a `Payments` instance (then pass `delegationId`). */

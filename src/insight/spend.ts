@@ -36,7 +36,7 @@ export interface SpendOptions {
 
 const UNLABELLED = '(unlabelled)';
 
-export function keyOf(receipt: ReceiptRecord, groupBy: GroupBy): string {
+function keyOf(receipt: ReceiptRecord, groupBy: GroupBy): string {
   switch (groupBy) {
     case 'agent':
       return receipt.agent ?? UNLABELLED;
