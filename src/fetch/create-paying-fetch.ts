@@ -422,5 +422,6 @@ function sellerMessage(bytes: Uint8Array | undefined, challenge: PaymentRequired
   const json = bytes ? safeJsonParse(Buffer.from(bytes).toString('utf8')) : undefined;
   const body = (typeof json === 'object' && json !== null ? json : {}) as { message?: unknown; error?: unknown };
   const text = [body.message, body.error, challenge.error].find((v): v is string => typeof v === 'string' && v !== 'Payment Required');
-  return text === undefined ? undefined : scrub(text.slice(0, 1000));
+  // Redacted whole, then cut: a secret cut in half would no longer match.
+  return text === undefined ? undefined : scrub(text).slice(0, 1000);
 }

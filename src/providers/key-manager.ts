@@ -14,6 +14,7 @@ import { DAY_MS } from '../policy/limits.js';
 import { assertAllowed, consentOf, type Policy } from '../policy/policy.js';
 import type { KeyRecord, LimitCheck, PendingPurchase } from '../store/types.js';
 import { fingerprint } from '../util/hash.js';
+import { redact } from '../util/redact.js';
 import { withLock } from '../store/with-lock.js';
 import { readAllBounded } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
@@ -59,7 +60,7 @@ type Labels = { agent?: string | undefined; tags?: Record<string, string> | unde
 function vendorReason(text: string): string {
   const json = safeJsonParse(text) as { error?: unknown; message?: unknown } | undefined;
   const said = [json?.message, json?.error].find((v): v is string => typeof v === 'string');
-  return (said ?? text).slice(0, 300) || 'refused';
+  return (said ?? text).slice(0, 64 * 1024);
 }
 
 /**
@@ -217,7 +218,9 @@ export class KeyManager {
       // A definitive answer without a key: the token bought nothing.
       if (pending.reservationId) await ledger.release(pending.reservationId);
       await store.deletePending(pending.id);
-      const reason = vendorReason(result.text);
+      // The vendor may echo what it was sent: neither the token nor the API key reaches the error.
+      // (Redacted before it is cut short: a cut token would no longer match.)
+      const reason = this.deps.client.scrub(redact(vendorReason(result.text), [pending.token])).slice(0, 300) || 'refused';
       const code = findBckCode(reason);
       const said = code ? backendError({ action: `buy from ${recipe.name}`, bckCode: code, status: result.status, message: reason }) : undefined;
       if (said && delegationEnded(said) && this.deps.delegations) {

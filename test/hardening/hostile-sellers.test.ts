@@ -75,7 +75,7 @@ describe('a seller that echoes the token it refuses', () => {
     sb.route('/echo-token', { raw: (req, res) => {
       const token = req.headers['payment-signature'];
       res.writeHead(402, { 'payment-required': challenge(SANDBOX_PLANS.basic), 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `refused token ${String(token)}` }));
+      res.end(JSON.stringify({ message: `${"x".repeat(900)} refused token ${String(token)}` })); // the token straddles the 1000-char cut
     } });
     const error = await payingFetchFor(sb).pay(`${sb.sellerUrl}/echo-token`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PAYMENT_REJECTED', sellerMessage: expect.stringContaining('[redacted]') });

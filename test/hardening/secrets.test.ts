@@ -85,3 +85,28 @@ describe('keys and tokens travel over HTTPS only', () => {
     expect(() => createPayingFetch({ nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl }, providers: [exa({ apiOrigin: 'http://api.exa.ai' })] })).toThrow(/exa origin must use https/);
   });
 });
+
+describe('a vendor that echoes the token it refuses', () => {
+  it('never gets the token into the purchase error', async () => {
+    const sb = await sandbox();
+    const { createServer } = await import('node:http');
+    const { exa } = await import('../../src/index.js');
+    const server = createServer((req, res) => {
+      if (req.url === '/purchase') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: `bad token ${String(req.headers['payment-signature'])}` }));
+      }
+      res.writeHead(402);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const pay = createPayingFetch({ nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId }, providers: [exa({ purchaseUrl: `${origin}/purchase`, apiOrigin: origin })] });
+    const error = await pay(`${origin}/search`).catch((e: unknown) => e);
+    server.close();
+    expect(error).toMatchObject({ code: 'PURCHASE_FAILED', status: 400 });
+    expect((error as Error).message).toContain('bad token [redacted]');
+    expect(sb.world.tokensIssued()).toHaveLength(1);
+    expectNoSecrets([error], [sb.apiKey, ...sb.world.tokensIssued()]);
+  });
+});
