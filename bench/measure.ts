@@ -72,6 +72,18 @@ export async function compare(calls: Array<() => Promise<void>>, total: number, 
   }));
 }
 
+/** Median throughput and spread over runs, median percentiles. */
+export function summarise(runs: RunResult[]): Summary {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return {
+    rps: median(runs.map((x) => x.rps)),
+    rpsMin: Math.min(...runs.map((x) => x.rps)),
+    rpsMax: Math.max(...runs.map((x) => x.rps)),
+    p50: median(runs.map((x) => x.p50)),
+    p99: median(runs.map((x) => x.p99)),
+  };
+}
+
 export const fmt = {
   rps: (n: number) => Math.round(n).toLocaleString('en-US'),
   ms: (n: number) => n.toFixed(3),

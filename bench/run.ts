@@ -5,17 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { createPayingFetch, exa, type PayingFetch } from '../src/index.js';
+// What users run: the built package (npm run bench builds it first), not the sources through tsx.
+import { createPayingFetch, EmbeddedStore, exa, MemoryStore, RedisStore, type PayingFetch } from '../dist/index.js';
+import { createSandbox } from '../dist/sandbox/index.js';
+// The ledger is internal: measured from the sources.
 import { Ledger } from '../src/policy/ledger.js';
 import { parsePolicy } from '../src/policy/policy.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import { EmbeddedStore } from '../src/store/embedded-store.js';
-import { MemoryStore } from '../src/store/memory-store.js';
-import { RedisStore } from '../src/store/redis-store.js';
 import type { Store } from '../src/store/types.js';
-import { compare, fmt, measure, type Summary } from './measure.js';
+import type { ClientJob, ClientName, ClientReport } from './client.js';
+import { fmt, measure, summarise, type Summary } from './measure.js';
 import { startOrigin } from './servers.js';
 
 const quick = process.argv.includes('--quick');
@@ -41,36 +40,52 @@ const consume = async (res: { arrayBuffer(): Promise<ArrayBuffer> }) => void (aw
 const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
 const tempStore = () => new EmbeddedStore(join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state'));
 
-let payloads = 0;
-const x402 = wrapFetchWithPayment(
-  // @x402/fetch hands the transport a global Request, which undici's own fetch does not take.
-  ((input: Request) => raw(input.url, { method: input.method, headers: input.headers })) as unknown as typeof fetch,
-  x402Client.fromConfig({
-    schemes: [{ network: 'eip155:84532', client: { scheme: 'exact', createPaymentPayload: async (v: number) => ({ x402Version: v, payload: { signature: '0xstub', n: (payloads += 1) } }) } }],
-    spendControls: false,
-  }),
-);
-
 say('# paying-fetch benchmarks');
 say();
 say(`Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${new Date().toISOString().slice(0, 10)}${quick ? ', QUICK run (1/10 sizes)' : ''}.`);
-say('All servers on 127.0.0.1 in the same process as the clients; medians of 3 runs after a warm-up, spread as min-max.');
+say('All servers on 127.0.0.1 in the same process as the client they serve; medians after a warm-up, spread as min-max.');
 say();
+
+// 1 and 2 compare clients, each alone in a fresh process (bench/client.ts says why), in rounds:
+// A B C, A B C, ... so drift of the machine spreads over all of them.
+const ROUNDS = 5;
+async function isolated(jobs: ClientJob[]): Promise<Array<{ s: Summary; trips: number; payments: number }>> {
+  const reports: ClientReport[][] = jobs.map(() => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [i, job] of jobs.entries()) reports[i]!.push(await runClient(job));
+  }
+  return reports.map((r) => ({
+    // Each process's own median run is one sample; the spread is over processes.
+    s: summarise(r.map((x) => summarise(x.runs))),
+    trips: r.reduce((n, x) => n + x.tripsPerCall, 0) / r.length,
+    payments: r.reduce((n, x) => n + x.paymentsPerCall, 0) / r.length,
+  }));
+}
+
+function runClient(job: ClientJob): Promise<ClientReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/client.ts', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ClientReport) : reject(new Error(`bench client ${job.client} exited with ${code}`))));
+  });
+}
 
 // 1. Pass-through: no payment involved.
 say('## Pass-through (free route, no payment)');
 say();
 {
-  const free = `${origin.url}/free`;
-  const pay = createPayingFetch({ nevermined });
   const rows: Array<Array<string | number>> = [];
   for (const concurrency of [1, 64]) {
     const total = N(concurrency === 1 ? 5_000 : 20_000);
-    const [base, pf, xf] = (await compare([() => raw(free).then(consume), () => pay(free).then(consume), () => x402(free).then(consume)], total, concurrency, 5)) as [Summary, Summary, Summary];
+    const clients: ClientName[] = ['undici', 'paying-fetch', 'x402'];
+    const [base, pf, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))).map((r) => r.s) as [Summary, Summary, Summary];
     const row = (name: string, s: Summary) => [name, concurrency, fmt.rps(s.rps), `${fmt.rps(s.rpsMin)}-${fmt.rps(s.rpsMax)}`, fmt.ms(s.p50), fmt.ms(s.p99), s === base ? '-' : fmt.pct(((s.rps - base.rps) / base.rps) * 100)];
     rows.push(row('undici fetch (floor)', base), row('paying-fetch', pf), row('@x402/fetch', xf));
   }
   table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici'], rows);
+  say(`Each client alone in a fresh process, ${ROUNDS} processes each in round-robin; a process warms up, then runs 3 times; the median of its runs is one sample, the spread is over processes.`);
   say('Target: paying-fetch within 5% of raw undici throughput.');
   say();
 }
@@ -79,37 +94,18 @@ say();
 say('## Paid hot path (every call pays; reusable credential)');
 say();
 {
-  const paid = `${origin.url}/paid`;
   const total = N(1_000);
-  const memory = createPayingFetch({ nevermined });
-  const onDisk = createPayingFetch({ nevermined, store: tempStore() });
-  await memory(paid).then(consume); // mint once: the token is then sent up front
-  await onDisk(paid).then(consume);
-  const token = sandbox.world.tokensIssued()[0]!;
-  const rows: Array<Array<string | number>> = [];
-  // Round trips and payloads per call, counted on a separate pass of exactly `total` calls each.
-  const counted = async (call: () => Promise<void>, payloadsOf: () => number) => {
-    const before = origin.counters.requests;
-    const p0 = payloadsOf();
-    for (let i = 0; i < total; i += 1) await call();
-    return { trips: (origin.counters.requests - before) / total, payloads: (payloadsOf() - p0) / total };
-  };
-  const mintsOf = () => sandbox.world.mints.length;
-  const clients: Array<[string, () => Promise<void>, () => number]> = [
-    ['undici, header set by hand', () => raw(paid, { headers: { 'payment-signature': token } }).then(consume), () => 0],
-    ['paying-fetch, memory store', () => memory(paid).then(consume), mintsOf],
-    ['paying-fetch, embedded store', () => onDisk(paid).then(consume), mintsOf],
-    ['@x402/fetch (stub scheme)', () => x402(paid).then(consume), () => payloads],
+  const clients: Array<[string, ClientName]> = [
+    ['undici, header set by hand', 'undici'],
+    ['paying-fetch, memory store', 'paying-fetch'],
+    ['paying-fetch, embedded store', 'paying-fetch-embedded'],
+    ['@x402/fetch (stub scheme)', 'x402'],
   ];
-  const speeds = await compare(clients.map(([, call]) => call), total, 1, 5);
-  const results = [];
-  for (const [i, [name, call, payloadsOf]] of clients.entries()) results.push({ name, s: speeds[i]!, ...(await counted(call, payloadsOf)) });
+  const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency: 1, repeats: 5 })));
   const base = results[0]!.s.rps;
-  for (const r of results) {
-    rows.push([r.name, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payloads.toFixed(4), r === results[0] ? '-' : fmt.pct(((r.s.rps - base) / base) * 100)]);
-  }
+  const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), i === 0 ? '-' : fmt.pct(((r.s.rps - base) / base) * 100)]);
   table(['client', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici'], rows);
-  say(`${total} calls per run, one caller, 5 runs in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%.`);
+  say(`${total} calls per run, one caller, 5 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%.`);
   say('paying-fetch records a receipt per paid call (the embedded store writes it to SQLite), which is most of its cost here.');
   say();
 }

@@ -37,6 +37,7 @@ import { Recorder, type Labels } from './recorder.js';
 import { toReplayable, type ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
+import { originOf } from '../util/url-parts.js';
 
 /** fetch's init, plus who is spending (overrides the instance's `agent` and adds `tags`). */
 export interface PayingRequestInit extends RequestInit {
@@ -137,7 +138,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
 
   /** The provider whose key goes on this request, unless the caller set that header themselves. */
   const providerFor = (request: ReplayableRequest): ProviderRecipe | undefined => {
-    const origin = new URL(request.url).origin;
+    const origin = originOf(request.url);
     return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
   };
   const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
@@ -165,7 +166,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
 
   /** A token for this entry, from a delegation the policy allows; renews once if the delegation ended. */
   async function tokenFor(entry: PaymentRequirement, x402Version: number, url: string, refused: HeldToken | undefined, signal?: AbortSignal): Promise<HeldToken> {
-    const origin = new URL(url).origin;
+    const origin = originOf(url);
     const planId = entry.planId as string;
     assertAllowed(policy, { origin, planId, scheme: entry.scheme, network: entry.network });
     await ledger.assertCapsOpen(origin, planId, `Paying ${origin}`);
@@ -183,7 +184,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
 
   /** Which entry of this challenge to pay (the policy checked on exactly that one). */
   function choose(challenge: PaymentRequired, url: string): Promise<Selection> {
-    return guarded(url, async () => selectEntry(challenge, { origin: new URL(url).origin, policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }));
+    return guarded(url, async () => selectEntry(challenge, { origin: originOf(url), policy, nevermined: delegations !== undefined, plugins, select: options.selectRequirement }));
   }
 
   /** A Nevermined token or a signed payload for the chosen entry. */
@@ -193,17 +194,25 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     );
   }
 
-  /** A cached token to send up front, when the route asked for a plan before and the policy still allows it. */
-  async function preemptive(url: string): Promise<HeldToken | undefined> {
-    const held = delegations ? payer.preemptive(url, (planId) => delegations.peek(planId)) : undefined;
-    if (!held) return undefined;
-    await ledger.assertCapsOpen(held.origin, held.entry.planId, `Paying ${held.origin}`);
-    await ledger.assertWithinBudget(`Paying ${held.origin}`);
-    return held;
+  const peek = (planId: string | undefined) => delegations?.peek(planId);
+
+  /**
+   * A cached token to send up front, when the route asked for a plan before and the policy still
+   * allows it. Answers at once (no promise) when the policy checks passed a moment ago.
+   */
+  function preemptive(url: string): HeldToken | undefined | Promise<HeldToken | undefined> {
+    const held = delegations ? payer.preemptive(url, peek) : undefined;
+    if (!held || ledger.recentlyCleared(held.origin, held.entry.planId)) return held;
+    return guarded(url, async () => {
+      await ledger.assertCapsOpen(held.origin, held.entry.planId, `Paying ${held.origin}`);
+      await ledger.assertWithinBudget(`Paying ${held.origin}`);
+      return held;
+    });
   }
 
   async function call(input: string | URL | Request, init?: PayingRequestInit): Promise<Response> {
-    const request = await toReplayable(input, init, bodyLimit);
+    const made = toReplayable(input, init, bodyLimit);
+    const request = made instanceof Promise ? await made : made; // no await on the hot path
     const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
     const signal = withTimeout(request.signal, options.timeoutMs);
     const provider = keys ? providerFor(request) : undefined;
@@ -216,16 +225,13 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     let fingerprint: string | undefined;
     // Keyed by who pays too: another agent sharing the store never replays this one's payment.
     const resumeKey = () => (fingerprint ??= `resume:${requestFingerprint(request, client.backendId, client.principal)}`); // hashed only when needed
-    let resumed = policy.freshPaymentAfterUnknown || !(await resumables.any()) ? undefined : await ledger.store.getSecret(resumeKey(), now());
+    let resumed = policy.freshPaymentAfterUnknown || !(resumables.known() ?? (await resumables.any())) ? undefined : await ledger.store.getSecret(resumeKey(), now());
     const forget = async () => {
       if (resumed) await ledger.store.deleteSecret(resumeKey());
       resumed = undefined;
     };
-    let held = resumed
-      ? (JSON.parse(resumed) as HeldToken)
-      : delegations
-        ? await guarded(request.url, () => preemptive(request.url))
-        : undefined;
+    const upFront = resumed || !delegations ? undefined : preemptive(request.url);
+    let held = resumed ? (JSON.parse(resumed) as HeldToken) : upFront instanceof Promise ? await upFront : upFront;
     let preemptiveSend = held !== undefined;
     let refusals = 0;
     let permit2Asked = false;
@@ -245,8 +251,8 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
         // The payment went out and no answer came back: the charge may have happened.
         throw await outcomeUnknown(target.url, target.method, held, sentAt, 0, error, labels, resumeKey);
       }
-      const paidHop = held !== undefined && new URL(sent.url).origin === held.origin;
-      if (held && paidHop) {
+      const paidHop = held !== undefined && originOf(sent.url) === held.origin;
+      if (held && paidHop && events.wants('payment')) {
         events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: preemptiveSend });
       }
       if (held?.kind === 'scheme' && paidHop && sent.response.status === 412) {
@@ -263,7 +269,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
       }
       if (sent.response.status !== 402) {
         if (held && paidHop) await settle(sent, held, sentAt, labels, resumeKey);
-        await forget();
+        if (resumed) await forget();
         return sent.response;
       }
       // A 402 to a signed payment: it was not accepted, so it cannot have been charged.
@@ -343,7 +349,7 @@ export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
     }
     if (receipt) attachReceipt(sent.response, receipt);
     await recorder.paid(sent.url, sent.method, sent.response.status, held, receipt, labels);
-    events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
+    if (events.wants('receipt')) events.emit('receipt', { url: sent.url, method: sent.method, status: sent.response.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
   }
 
   const engine: PaymentEngine = {
@@ -388,13 +394,16 @@ const RESUME_MARKER = 'resume:any';
 function resumeMarker(store: Store, now: () => number) {
   let known: boolean | undefined;
   let checkedAt = 0;
+  const fresh = () => known !== undefined && Date.now() - checkedAt <= 5_000;
   return {
+    /** The answer without a store round trip, when one was had within 5 seconds. */
+    known: (): boolean | undefined => (fresh() ? known : undefined),
     async any(): Promise<boolean> {
-      if (known === undefined || Date.now() - checkedAt > 5_000) {
-        known = (await store.getSecret(RESUME_MARKER, now())) !== undefined;
-        checkedAt = Date.now();
-      }
-      return known;
+      if (fresh()) return known!;
+      const found = (await store.getSecret(RESUME_MARKER, now())) !== undefined;
+      known = found;
+      checkedAt = Date.now();
+      return found;
     },
     async mark(): Promise<void> {
       await store.putSecret(RESUME_MARKER, '1', now() + RESUME_TTL_MS);

@@ -88,6 +88,11 @@ export class Emitter {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** Whether anyone listens: hot paths skip building a payload nobody reads. */
+  wants(event: keyof PayingFetchEvents): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   emit<E extends keyof PayingFetchEvents>(event: E, payload: PayingFetchEvents[E]): void {
     if (!this.#listeners.get(event)?.size) return;
     // Events never show a query string: it may carry the caller's own secrets.

@@ -7,6 +7,7 @@ import { paymentHeaderName } from '../x402/payment-header.js';
 import type { PaymentRequirement } from '../x402/schemas.js';
 import type { Emitter, MintEvent } from './events.js';
 import { tokenKey, type HeldToken, type TokenCache } from './token-cache.js';
+import { originOf } from '../util/url-parts.js';
 
 export const NEVERMINED_SCHEMES: ReadonlyArray<string> = ['nvm:card-delegation', 'nvm:erc4337'];
 
@@ -34,14 +35,14 @@ export class NeverminedPayer {
     const delegationId = memory && delegationFor(memory.entry.planId);
     if (!memory || !delegationId) return undefined;
     if (memory.lastKey?.delegationId !== delegationId) {
-      memory.lastKey = { delegationId, key: this.#key(new URL(url).origin, memory.entry, delegationId) };
+      memory.lastKey = { delegationId, key: this.#key(originOf(url), memory.entry, delegationId) };
     }
     return this.cache.get(memory.lastKey.key);
   }
 
   /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */
   refused(held: HeldToken, url: string, entry: PaymentRequirement): boolean {
-    return held.kind === 'nvm' && held.origin === new URL(url).origin && sameEntry(held.entry, entry);
+    return held.kind === 'nvm' && held.origin === originOf(url) && sameEntry(held.entry, entry);
   }
 
   drop(held: HeldToken): void {
@@ -58,7 +59,7 @@ export class NeverminedPayer {
     refused: HeldToken | undefined,
     signal: AbortSignal | undefined,
   ): Promise<HeldToken> {
-    const origin = new URL(url).origin;
+    const origin = originOf(url);
     const key = this.#key(origin, entry, delegationId);
     this.cache.remember(url, { entry, x402Version });
     const cached = this.cache.get(key) ?? (await this.#fromStore(key));

@@ -11,6 +11,7 @@ import { retryDelayMs } from './backoff.js';
 import type { ReplayableRequest } from './replayable-request.js';
 import type { Labels } from './recorder.js';
 import { send } from './send.js';
+import { originOf } from '../util/url-parts.js';
 
 const MAX_CLASSIFY_BYTES = 64 * 1024;
 
@@ -38,7 +39,7 @@ export async function providerCall(
   signal: AbortSignal | undefined,
   limits: ProviderFlowLimits,
 ): Promise<Response | undefined> {
-  const origin = new URL(request.url).origin;
+  const origin = originOf(request.url);
   let key: KeyRecord | undefined = await keys.current(recipe);
   let bought = false;
   let reprovisioned = false;
@@ -61,7 +62,7 @@ export async function providerCall(
       if (!key) return undefined; // empty pack, no consent to refill: pay per call
     }
     const sent = await send(transport, request, key ? keyHeaders(recipe, key.apiKey) : {}, origin, signal);
-    if (new URL(sent.url).origin !== origin) return sent.response; // redirected away: not this vendor's answer
+    if (originOf(sent.url) !== origin) return sent.response; // redirected away: not this vendor's answer
     if (sent.response.ok) {
       if (key) {
         const units = await keys.used(recipe, key);

@@ -4,6 +4,7 @@ import type { Ledger } from '../policy/ledger.js';
 import type { ReceiptRecord } from '../store/types.js';
 import type { SettlementReceipt } from '../x402/schemas.js';
 import type { HeldToken } from './token-cache.js';
+import { urlParts } from '../util/url-parts.js';
 
 /** Who spent: an agent's name and free-form tags, carried by every receipt. */
 export interface Labels {
@@ -47,8 +48,8 @@ export class Recorder {
   }
 
   #base(url: string, method: string, status: number, held: HeldToken, labels: Labels): ReceiptRecord {
-    const { origin, pathname } = new URL(url);
-    return {
+    const { origin, pathname } = urlParts(url);
+    const record: ReceiptRecord = {
       id: randomUUID(),
       at: this.now(),
       method,
@@ -62,10 +63,11 @@ export class Recorder {
       delegationId: held.delegationId,
       tokenHash: held.tokenHash,
       outcome: 'paid',
-      ...(held.reservationId ? { reservedCents: held.priceCents } : {}),
-      ...(labels.agent ? { agent: labels.agent } : {}),
-      ...(labels.tags ? { tags: { ...labels.tags } } : {}),
     };
+    if (held.reservationId) record.reservedCents = held.priceCents;
+    if (labels.agent) record.agent = labels.agent;
+    if (labels.tags) record.tags = { ...labels.tags };
+    return record;
   }
 
   /** One backend call per card charge: the delegation's transactions tell its amount. */

@@ -11,6 +11,8 @@ export interface ReplayableRequest {
   signal: AbortSignal | undefined;
   /** Other init fields (cache, credentials, keepalive, ...) passed through untouched. */
   rest: RequestInit;
+  /** Whether `rest` holds anything (most calls: no). */
+  hasRest: boolean;
 }
 
 /**
@@ -18,11 +20,11 @@ export interface ReplayableRequest {
  * URLSearchParams/FormData/Blob are serialised once (one multipart boundary for every replay),
  * streams are buffered up to `limit` bytes, else a typed error before anything is sent or paid.
  */
-export async function toReplayable(
+export function toReplayable(
   input: string | URL | Request,
   init: RequestInit | undefined,
   limit: number,
-): Promise<ReplayableRequest> {
+): ReplayableRequest | Promise<ReplayableRequest> {
   const request = typeof input === 'object' && 'headers' in input && 'method' in input ? input : undefined;
   const url = request ? request.url : String(input);
   const headers = new Headers(init?.headers ?? request?.headers);
@@ -30,26 +32,39 @@ export async function toReplayable(
   // agent and tags are paying-fetch's own init fields: they label receipts and never go on the wire.
   const { body: initBody, headers: _h, method: _m, signal, redirect, agent: _a, tags: _t, ...rest } = (init ?? {}) as RequestInit & { agent?: unknown; tags?: unknown };
 
-  let body: ReplayableRequest['body'];
-  if (initBody !== undefined && initBody !== null) {
-    body = await serialise(initBody, headers, limit);
-  } else if (request?.body) {
-    const bytes = await readAllBounded(request.body, limit);
-    if (!bytes) throw new BodyNotReplayableError(limit);
-    body = bytes;
-  }
-  return {
+  const made: ReplayableRequest = {
     url,
     method,
     headers,
-    body,
+    body: undefined,
     redirect: redirect ?? request?.redirect ?? 'follow',
     signal: signal ?? request?.signal ?? undefined,
     rest,
+    hasRest: hasAny(rest),
   };
+  // Most calls have no body or a string: ready at once, no await (this is the hot path).
+  if (initBody !== undefined && initBody !== null) {
+    const ready = serialiseNow(initBody, headers);
+    if (ready !== LATER) {
+      made.body = ready;
+      return made;
+    }
+    return serialise(initBody, headers, limit).then((body) => ((made.body = body), made));
+  }
+  if (request?.body) {
+    return readAllBounded(request.body, limit).then((bytes) => {
+      if (!bytes) throw new BodyNotReplayableError(limit);
+      made.body = bytes;
+      return made;
+    });
+  }
+  return made;
 }
 
-async function serialise(body: BodyInit, headers: Headers, limit: number): Promise<ReplayableRequest['body']> {
+const LATER = Symbol('read later');
+
+/** Bodies that serialise without reading anything: strings, form parameters, bytes. */
+function serialiseNow(body: BodyInit, headers: Headers): ReplayableRequest['body'] | typeof LATER {
   if (typeof body === 'string') return body;
   if (body instanceof URLSearchParams) {
     if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
@@ -59,6 +74,10 @@ async function serialise(body: BodyInit, headers: Headers, limit: number): Promi
   if (ArrayBuffer.isView(body)) {
     return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
   }
+  return LATER;
+}
+
+async function serialise(body: BodyInit, headers: Headers, limit: number): Promise<ReplayableRequest['body']> {
   if (body instanceof ReadableStream) {
     const bytes = await readAllBounded(body as ReadableStream<Uint8Array>, limit);
     if (!bytes) throw new BodyNotReplayableError(limit);
@@ -71,4 +90,9 @@ async function serialise(body: BodyInit, headers: Headers, limit: number): Promi
   const bytes = await readAllBounded(encoded.body, limit);
   if (!bytes) throw new BodyNotReplayableError(limit);
   return bytes;
+}
+
+function hasAny(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }

@@ -7,6 +7,7 @@ import type { PaymentRequired } from '../x402/schemas.js';
 import type { Emitter } from './events.js';
 import type { Candidate } from './scheme-plugins.js';
 import type { HeldToken } from './token-cache.js';
+import { originOf } from '../util/url-parts.js';
 
 const resultSchema = z.looseObject({
   x402Version: z.number().int(),
@@ -27,7 +28,7 @@ export class SchemePayer {
 
   async pay(candidate: Candidate, challenge: PaymentRequired, url: string, paymentId: string): Promise<HeldToken> {
     const { entry, plugin } = candidate;
-    const origin = new URL(url).origin;
+    const origin = originOf(url);
     const priceCents = candidate.priceCents ?? 0;
     await this.ledger.assertCapsOpen(origin, entry.planId, `Paying ${origin}`);
     const reservation = await this.ledger.reserve({ kind: 'purchase', amountCents: priceCents, origin, planId: entry.planId, note: 'x402', what: `Paying ${origin} (${entry.scheme} on ${entry.network})` });

@@ -1,7 +1,9 @@
 import type { FetchLike } from '../util/transport.js';
 import type { ReplayableRequest } from './replayable-request.js';
+import { originOf } from '../util/url-parts.js';
 
 const MAX_REDIRECTS = 20;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Headers that carry a credential bound to one origin: dropped whenever a hop leaves it. */
 const ORIGIN_BOUND = ['payment-signature', 'x-payment', 'authorization', 'proxy-authorization', 'x-api-key', 'cookie'];
@@ -12,6 +14,12 @@ export interface Sent {
   url: string;
   method: string;
   body: ReplayableRequest['body'];
+}
+
+function headerPairs(request: ReplayableRequest): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  request.headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
 }
 
 /**
@@ -29,30 +37,26 @@ export async function send(
   let method = request.method;
   let body = request.body;
   // Plain [name, value] pairs (lower-case names): cheaper than Headers objects for every transport.
-  let pairs: Array<[string, string]> = [...request.headers];
-  const startOrigin = new URL(url).origin;
+  let pairs: Array<[string, string]> = headerPairs(request);
+  const startOrigin = originOf(url);
   const follow = request.redirect === 'follow';
-  const added = Object.entries(credentials).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
+  const added: Array<[string, string]> = [];
+  for (const name in credentials) added.push([name.toLowerCase(), credentials[name]!]);
 
   for (let hop = 0; ; hop += 1) {
-    const origin = hop === 0 ? startOrigin : new URL(url).origin;
+    const origin = hop === 0 ? startOrigin : originOf(url);
     let hopHeaders = pairs;
     if (origin !== startOrigin) hopHeaders = hopHeaders.filter(([name]) => !ORIGIN_BOUND.includes(name));
     if (added.length && origin === credentialOrigin) {
-      hopHeaders = [...hopHeaders.filter(([name]) => !added.some(([a]) => a === name)), ...added];
+      hopHeaders = hopHeaders.length ? [...hopHeaders.filter(([name]) => !added.some(([a]) => a === name)), ...added] : added;
     }
-    const response = await transport(url, {
-      ...request.rest,
-      method,
-      headers: hopHeaders,
-      ...(body === undefined ? {} : { body }),
-      redirect: follow ? 'manual' : request.redirect,
-      ...(signal ? { signal } : {}),
-    });
-    const location = response.headers.get('location');
-    if (!follow || location === null || ![301, 302, 303, 307, 308].includes(response.status)) {
-      return { response, url, method, body };
-    }
+    // A small init of few shapes: the transport's option parsing stays fast (no body or signal unless there is one).
+    const init: RequestInit = { method, headers: hopHeaders, redirect: follow ? 'manual' : request.redirect };
+    if (body !== undefined) init.body = body;
+    if (signal) init.signal = signal;
+    const response = await transport(url, request.hasRest ? { ...request.rest, ...init } : init);
+    const location = follow && REDIRECTS.has(response.status) ? response.headers.get('location') : null;
+    if (location === null) return { response, url, method, body };
     if (hop >= MAX_REDIRECTS) {
       await response.body?.cancel();
       throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects from ${request.url}`);

@@ -1,4 +1,5 @@
 import type { PaymentRequirement } from '../x402/schemas.js';
+import { urlParts } from '../util/url-parts.js';
 
 /** A minted token held for one origin and one `accepts[]` entry. The token itself never leaves here but in a header. */
 export interface HeldToken {
@@ -71,7 +72,7 @@ export class TokenCache {
 
   remember(url: string, memory: RouteMemory): void {
     this.#last = undefined;
-    const { origin, pathname } = new URL(url);
+    const { origin, pathname } = urlParts(url);
     this.#routes.set(origin + pathname, memory);
     this.#routes.set(origin, memory);
   }
@@ -80,7 +81,7 @@ export class TokenCache {
   recall(url: string): RouteMemory | undefined {
     if (this.#routes.size === 0) return undefined; // nothing paid yet: no URL to parse
     if (this.#last?.url === url) return this.#last.memory;
-    const { origin, pathname } = new URL(url);
+    const { origin, pathname } = urlParts(url);
     const memory = this.#routes.get(origin + pathname) ?? this.#routes.get(origin);
     if (memory) this.#last = { url, memory };
     return memory;

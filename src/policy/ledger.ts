@@ -66,7 +66,7 @@ export class Ledger {
 
   /** Reserves or throws BudgetExceededError / VelocityExceededError. Nothing is spent before this passes. */
   async reserve(request: ReserveRequest, { enforce = true } = {}): Promise<LedgerEntry> {
-    this.#passed.clear();
+    this.#forgetPasses();
     const now = this.now();
     const entry: LedgerEntry = {
       id: request.id ?? randomUUID(),
@@ -96,19 +96,45 @@ export class Ledger {
 
   /** Before a payment of unknown price: refuses when a cap on this origin or plan is already used up. */
   async assertCapsOpen(origin: string, planId: string | undefined, what: string): Promise<void> {
+    if (this.#recentlyPassed(`caps ${origin} ${planId}`)) return;
     const limits = scopedLimits(this.policy, origin, planId);
-    if (limits.length === 0 || this.#recentlyPassed(`caps ${origin} ${planId}`)) return;
+    if (limits.length === 0) return this.#pass(`caps ${origin} ${planId}`);
     const now = this.now();
     for (const limit of limits) {
       const used = await this.store.usage(limit, now);
       if (used >= limit.max) throw new BudgetExceededError({ limit: limit.name, limitCents: limit.max, usedCents: used, requestedCents: 1, what });
     }
-    this.#passed.set(`caps ${origin} ${planId}`, Date.now());
+    this.#pass(`caps ${origin} ${planId}`);
   }
+
+  /**
+   * True when both checks before a payment (caps on this origin and plan, budget not overdrawn)
+   * passed within the last second and nothing changed here since: the hot path skips them.
+   */
+  recentlyCleared(origin: string, planId: string | undefined): boolean {
+    const last = this.#cleared;
+    if (last !== undefined && last.origin === origin && last.planId === planId && Date.now() - last.at < 1_000) return true;
+    if (!this.#recentlyPassed('budget') || !this.#recentlyPassed(`caps ${origin} ${planId}`)) return false;
+    this.#cleared = { origin, planId, at: Math.min(this.#passed.get('budget')!, this.#passed.get(`caps ${origin} ${planId}`)!) };
+    return true;
+  }
+
+  /** The last origin and plan found cleared, so the next call to it compares three values. */
+  #cleared: { origin: string; planId: string | undefined; at: number } | undefined;
 
   #recentlyPassed(key: string): boolean {
     const at = this.#passed.get(key);
     return at !== undefined && Date.now() - at < 1_000;
+  }
+
+  #forgetPasses(): void {
+    this.#passed.clear();
+    this.#cleared = undefined;
+  }
+
+  #pass(key: string): void {
+    if (this.#passed.size >= 1_000) this.#passed.clear(); // many origins: forget, check again
+    this.#passed.set(key, Date.now());
   }
 
   /**
@@ -116,14 +142,15 @@ export class Ledger {
    * above a limit, as after the policy was tightened under a delegation adopted before).
    */
   async assertWithinBudget(what: string): Promise<void> {
+    if (this.#recentlyPassed('budget')) return;
     const limits = budgetLimits(this.policy);
-    if (limits.length === 0 || this.#recentlyPassed('budget')) return;
+    if (limits.length === 0) return this.#pass('budget');
     const now = this.now();
     for (const limit of limits) {
       const used = await this.store.usage(limit, now);
       if (used > limit.max) throw new BudgetExceededError({ limit: limit.name, limitCents: limit.max, usedCents: used, requestedCents: 0, what });
     }
-    this.#passed.set('budget', Date.now());
+    this.#pass('budget');
   }
 
   /** The most a new delegation may be for, right now: the smallest room left in any budget. */
@@ -135,25 +162,25 @@ export class Ledger {
   }
 
   commit(id: string, amountCents?: number): Promise<void> {
-    this.#passed.clear();
+    this.#forgetPasses();
     return this.store.settle(id, { state: 'committed', amountCents });
   }
 
   /** Only for a definitive failure before any charge. */
   release(id: string): Promise<void> {
-    this.#passed.clear();
+    this.#forgetPasses();
     return this.store.settle(id, { state: 'released' });
   }
 
   /** The outcome is unknown: the reservation stays until reconcile() settles it. */
   markUnknown(id: string): Promise<void> {
-    this.#passed.clear();
+    this.#forgetPasses();
     return this.store.settle(id, { state: 'unknown' });
   }
 
   /** A delegation ended: what it actually spent is committed, the rest of its reservation freed. */
   close(id: string, spentCents: number): Promise<void> {
-    this.#passed.clear();
+    this.#forgetPasses();
     return this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
   }
 

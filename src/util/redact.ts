@@ -1,3 +1,4 @@
+import { urlParts } from './url-parts.js';
 /** Replaces every occurrence of each secret in `text` with `[redacted]`. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
@@ -16,7 +17,7 @@ export function redactKey(apiKey: string): string {
 /** A URL as it may be shown: origin and path, never the query string or fragment (they carry secrets). */
 export function publicUrl(url: string): string {
   try {
-    const { origin, pathname } = new URL(url);
+    const { origin, pathname } = urlParts(url);
     return origin + pathname;
   } catch {
     return '(invalid url)';

@@ -1,0 +1,82 @@
+// One client of a throughput comparison, alone in its own process (spawned by run.ts).
+// Why a process each: undici's fetch, shared by every client, is JIT-compiled for the argument
+// shapes it sees. Run in one process, the clients deoptimise each other's calls into it, and
+// the comparison measures that cross-talk rather than the client. An agent runs one client.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createPayingFetch, EmbeddedStore } from '../dist/index.js';
+import { createSandbox } from '../dist/sandbox/index.js';
+import { runOnce, type RunResult } from './measure.js';
+import { startOrigin } from './servers.js';
+
+export type ClientName = 'undici' | 'paying-fetch' | 'paying-fetch-embedded' | 'x402';
+
+export interface ClientJob {
+  route: 'free' | 'paid';
+  client: ClientName;
+  total: number;
+  concurrency: number;
+  repeats: number;
+}
+
+export interface ClientReport {
+  runs: RunResult[];
+  /** Requests the origin saw per measured call. */
+  tripsPerCall: number;
+  /** Payloads created (@x402/fetch) or tokens minted (paying-fetch) per measured call. */
+  paymentsPerCall: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as ClientJob;
+const origin = await startOrigin();
+const url = `${origin.url}/${job.route}`;
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+const raw = (target: string, init: Record<string, unknown> = {}) => undiciFetch(target, { ...init, dispatcher: agent });
+const consume = async (res: { arrayBuffer(): Promise<ArrayBuffer> }) => void (await res.arrayBuffer());
+
+// Every client gets the same world: a sandbox backend that mints the token the paid route accepts.
+const sandbox = await createSandbox({ delegationLimitCents: 10_000_000 });
+const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
+let payments = () => sandbox.world.mints.length;
+let call: () => Promise<void>;
+
+if (job.client === 'undici') {
+  // The floor: the token minted once, then set by hand on every call.
+  const minter = createPayingFetch({ nevermined });
+  await minter(`${origin.url}/paid`).then(consume);
+  const headers = job.route === 'paid' ? { 'payment-signature': sandbox.world.tokensIssued()[0]! } : {};
+  call = () => raw(url, { headers }).then(consume);
+} else if (job.client === 'x402') {
+  let payloads = 0;
+  payments = () => payloads;
+  const x402 = wrapFetchWithPayment(
+    // @x402/fetch hands the transport a global Request, which undici's own fetch does not take.
+    ((input: Request) => raw(input.url, { method: input.method, headers: input.headers })) as unknown as typeof fetch,
+    x402Client.fromConfig({
+      schemes: [{ network: 'eip155:84532', client: { scheme: 'exact', createPaymentPayload: async (v: number) => ({ x402Version: v, payload: { signature: '0xstub', n: (payloads += 1) } }) } }],
+      spendControls: false,
+    } as never),
+  );
+  call = () => x402(url).then(consume);
+} else {
+  const store = job.client === 'paying-fetch-embedded' ? new EmbeddedStore(join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state')) : undefined;
+  const pay = createPayingFetch({ nevermined, ...(store ? { store } : {}) });
+  // Paid route: mint once, the token is then sent up front. Free route: never asked to pay, nothing sent.
+  if (job.route === 'paid') await pay(url).then(consume);
+  call = () => pay(url).then(consume);
+}
+
+// Warm-up by time, not count: the JIT, the connection pool and the caches settle within a second or two.
+for (const until = Date.now() + 2_000; Date.now() < until; ) await runOnce(call, 500, job.concurrency);
+const trips0 = origin.counters.requests;
+const payments0 = payments();
+const runs: RunResult[] = [];
+for (let i = 0; i < job.repeats; i += 1) runs.push(await runOnce(call, job.total, job.concurrency));
+const calls = job.total * job.repeats;
+const report: ClientReport = { runs, tripsPerCall: (origin.counters.requests - trips0) / calls, paymentsPerCall: (payments() - payments0) / calls };
+process.stdout.write(JSON.stringify(report) + '\n');
+await sandbox.close();
+process.exit(0);
