@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { cardPayingFetch, exaPayingFetch, payingFetchFor, sandbox } from '../helpers.js';
+import { startAgent } from '../fixtures/run-agent.js';
 import { tempHome } from './stores.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -42,6 +43,21 @@ describe('the embedded store on disk', () => {
 });
 
 describe('state that outlives the process', () => {
+  // Receipts are committed in groups (within 10 ms); however an agent process ends, none is lost.
+  for (const end of ['natural', 'exit', 'throw'] as const) {
+    it(`every paid call leaves its receipt on disk when the process ends (${end === 'natural' ? 'naturally' : end === 'exit' ? 'by process.exit()' : 'by an uncaught exception'})`, async () => {
+      const sb = await sandbox();
+      const dir = tempHome();
+      const { child } = startAgent({ store: { kind: 'embedded', dir }, apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId, url: `${sb.sellerUrl}/weather`, calls: 25, end });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(end === 'throw' ? 1 : 0);
+      expect(sb.stats().paidResponses).toBe(25);
+      const reader = new EmbeddedStore(dir, { readOnly: true });
+      expect(await reader.receipts()).toHaveLength(25);
+      await reader.close();
+    }, 60_000);
+  }
+
   it('a restarted process keeps its window spend: no budget reset by restart', async () => {
     const sb = await sandbox();
     const home = tempHome();
