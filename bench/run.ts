@@ -48,7 +48,7 @@ say();
 
 // 1 and 2 compare clients, each alone in a fresh process (bench/client.ts says why), in rounds:
 // A B C, A B C, ... so drift of the machine spreads over all of them.
-const ROUNDS = 5;
+const ROUNDS = 7;
 async function isolated(jobs: ClientJob[]): Promise<Array<{ s: Summary; trips: number; payments: number }>> {
   const reports: ClientReport[][] = jobs.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -101,11 +101,11 @@ say();
     ['paying-fetch, embedded store', 'paying-fetch-embedded'],
     ['@x402/fetch (stub scheme)', 'x402'],
   ];
-  const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency: 1, repeats: 5 })));
+  const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency: 1, repeats: 9 })));
   const base = results[0]!.s.rps;
   const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), i === 0 ? '-' : fmt.pct(((r.s.rps - base) / base) * 100)]);
   table(['client', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici'], rows);
-  say(`${total} calls per run, one caller, 5 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%.`);
+  say(`${total} calls per run, one caller, 9 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%.`);
   say('paying-fetch records a receipt per paid call (the embedded store writes it to SQLite), which is most of its cost here.');
   say();
 }

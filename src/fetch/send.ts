@@ -51,7 +51,8 @@ export async function send(
       hopHeaders = hopHeaders.length ? [...hopHeaders.filter(([name]) => !added.some(([a]) => a === name)), ...added] : added;
     }
     // A small init of few shapes: the transport's option parsing stays fast (no body or signal unless there is one).
-    const init: RequestInit = { method, headers: hopHeaders, redirect: follow ? 'manual' : request.redirect };
+    const init: RequestInit = { headers: hopHeaders, redirect: follow ? 'manual' : request.redirect };
+    if (method !== 'GET') init.method = method; // GET is the default: one conversion fewer
     if (body !== undefined) init.body = body;
     if (signal) init.signal = signal;
     const response = await transport(url, request.hasRest ? { ...request.rest, ...init } : init);

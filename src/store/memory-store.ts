@@ -7,7 +7,8 @@ const MAX_RECEIPTS = 10_000;
 /** The in-process store (the library's default). Atomic because reserve() never awaits inside. */
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, LedgerEntry>();
-  readonly #receipts: ReceiptRecord[] = [];
+  /** Kept as JSON text: one flat string per receipt is far cheaper for the GC than an object graph. */
+  readonly #receipts: string[] = [];
   readonly #keys = new Map<string, KeyRecord>();
   readonly #pending = new Map<string, PendingPurchase>();
   readonly #secrets = new Map<string, { value: string; expiresAt: number }>();
@@ -48,24 +49,28 @@ export class MemoryStore implements Store {
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
-    this.#receipts.push({ ...receipt });
+    this.#receipts.push(JSON.stringify(receipt));
     // Trim in chunks: shifting one at a time would copy the whole array on every call.
     if (this.#receipts.length > MAX_RECEIPTS + 1_000) this.#receipts.splice(0, this.#receipts.length - MAX_RECEIPTS);
   }
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
-    const receipt = this.#receipts.find((r) => r.id === id);
-    if (receipt) Object.assign(receipt, change);
+    for (let i = this.#receipts.length - 1; i >= 0; i -= 1) {
+      const receipt = JSON.parse(this.#receipts[i]!) as ReceiptRecord;
+      if (receipt.id !== id) continue;
+      this.#receipts[i] = JSON.stringify({ ...receipt, ...change });
+      return;
+    }
   }
 
   async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
-    const out = this.#receipts.filter(
+    const out = this.#receipts.map((text) => JSON.parse(text) as ReceiptRecord).filter(
       (r) =>
         (query.since === undefined || r.at >= query.since) &&
         (query.origin === undefined || r.origin === query.origin) &&
         (query.planId === undefined || r.planId === query.planId),
     );
-    return (query.limit === undefined ? out : out.slice(-query.limit)).map((r) => ({ ...r }));
+    return query.limit === undefined ? out : out.slice(-query.limit);
   }
 
   async getKey(id: string): Promise<KeyRecord | undefined> {

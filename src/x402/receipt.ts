@@ -9,8 +9,9 @@ import { settlementReceiptSchema, type SettlementReceipt } from './schemas.js';
  * Returns undefined when neither header is present; throws a typed error when one is malformed.
  */
 export function decodeReceipt(headers: Headers): SettlementReceipt | undefined {
-  const name = headers.has('payment-response') ? 'payment-response' : 'x-payment-response';
-  const value = headers.get(name);
+  let name = 'payment-response';
+  let value = headers.get(name);
+  if (value === null) value = headers.get((name = 'x-payment-response'));
   if (value === null) return undefined;
   if (value.length > MAX_HEADER_BYTES) {
     throw new InvalidPaymentDataError(`${name} header`, `larger than ${MAX_HEADER_BYTES} bytes`);
