@@ -49,7 +49,21 @@ say();
 // 1 and 2 compare clients, each alone in a fresh process (bench/client.ts says why), in rounds:
 // A B C, A B C, ... so drift of the machine spreads over all of them.
 const ROUNDS = 7;
-async function isolated(jobs: ClientJob[]): Promise<Array<{ s: Summary; trips: number; payments: number }>> {
+interface Isolated {
+  s: Summary;
+  trips: number;
+  payments: number;
+  /** Each round's median throughput: compared round by round with the floor measured next to it. */
+  rounds: number[];
+}
+
+/** Throughput relative to `base`, as the median of per-round ratios (drift between rounds cancels). */
+function versus(client: Isolated, base: Isolated): string {
+  const ratios = client.rounds.map((rps, i) => rps / base.rounds[i]! - 1).sort((a, b) => a - b);
+  return fmt.pct(ratios[Math.floor(ratios.length / 2)]! * 100);
+}
+
+async function isolated(jobs: ClientJob[]): Promise<Isolated[]> {
   const reports: ClientReport[][] = jobs.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [i, job] of jobs.entries()) reports[i]!.push(await runClient(job));
@@ -59,6 +73,7 @@ async function isolated(jobs: ClientJob[]): Promise<Array<{ s: Summary; trips: n
     s: summarise(r.map((x) => summarise(x.runs))),
     trips: r.reduce((n, x) => n + x.tripsPerCall, 0) / r.length,
     payments: r.reduce((n, x) => n + x.paymentsPerCall, 0) / r.length,
+    rounds: r.map((x) => summarise(x.runs).rps),
   }));
 }
 
@@ -80,12 +95,12 @@ say();
   for (const concurrency of [1, 64]) {
     const total = N(concurrency === 1 ? 5_000 : 20_000);
     const clients: ClientName[] = ['undici', 'paying-fetch', 'x402'];
-    const [base, pf, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))).map((r) => r.s) as [Summary, Summary, Summary];
-    const row = (name: string, s: Summary) => [name, concurrency, fmt.rps(s.rps), `${fmt.rps(s.rpsMin)}-${fmt.rps(s.rpsMax)}`, fmt.ms(s.p50), fmt.ms(s.p99), s === base ? '-' : fmt.pct(((s.rps - base.rps) / base.rps) * 100)];
+    const [base, pf, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))) as [Isolated, Isolated, Isolated];
+    const row = (name: string, r: Isolated) => [name, concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r === base ? '-' : versus(r, base)];
     rows.push(row('undici fetch (floor)', base), row('paying-fetch', pf), row('@x402/fetch', xf));
   }
   table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici'], rows);
-  say(`Each client alone in a fresh process, ${ROUNDS} processes each in round-robin; a process warms up, then runs 3 times; the median of its runs is one sample, the spread is over processes.`);
+  say(`Each client alone in a fresh process, ${ROUNDS} processes each in round-robin; a process warms up, then runs 3 times; the median of its runs is one sample, the spread is over processes. "vs undici" is the median of the per-round ratios (each client against the floor measured in the same round), so drift of the machine between rounds cancels.`);
   say('Target: paying-fetch within 5% of raw undici throughput.');
   say();
 }
@@ -102,10 +117,10 @@ say();
     ['@x402/fetch (stub scheme)', 'x402'],
   ];
   const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency: 1, repeats: 9 })));
-  const base = results[0]!.s.rps;
-  const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), i === 0 ? '-' : fmt.pct(((r.s.rps - base) / base) * 100)]);
+  const base = results[0]!;
+  const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), i === 0 ? '-' : versus(r, base)]);
   table(['client', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici'], rows);
-  say(`${total} calls per run, one caller, 9 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%.`);
+  say(`${total} calls per run, one caller, 9 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%. "vs undici": median of per-round ratios.`);
   say('paying-fetch records a receipt per paid call (the embedded store writes it to SQLite), which is most of its cost here.');
   say();
 }

@@ -13,10 +13,15 @@ function sharedDispatcher(): Dispatcher {
   return shared;
 }
 
-/** The default transport: undici's own fetch over one shared keep-alive dispatcher. */
+/**
+ * The default transport: undici's own fetch over one shared keep-alive dispatcher. Internal: its
+ * callers (all in paying-fetch) hand over a fresh init per request, so it is completed in place
+ * rather than copied on every call.
+ */
 export const defaultFetch: FetchLike = (input, init) => {
-  const options = init as Record<string, unknown> | undefined;
+  const options = (init ?? {}) as Record<string, unknown>;
   // Headers of another realm (global fetch's class) go over as plain pairs: cheaper for undici to take.
-  const headers = options?.headers instanceof Headers ? [...(options.headers as Headers)] : options?.headers;
-  return undiciFetch(input, { ...options, headers, dispatcher: sharedDispatcher() } as never) as unknown as Promise<Response>;
+  if (options.headers instanceof Headers) options.headers = [...(options.headers as Headers)];
+  options.dispatcher = sharedDispatcher();
+  return undiciFetch(input, options as never) as unknown as Promise<Response>;
 };
