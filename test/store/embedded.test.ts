@@ -48,7 +48,8 @@ describe('state that outlives the process', () => {
     it(`every paid call leaves its receipt on disk when the process ends (${end === 'natural' ? 'naturally' : end === 'exit' ? 'by process.exit()' : 'by an uncaught exception'})`, async () => {
       const sb = await sandbox();
       const dir = tempHome();
-      const { child } = startAgent({ store: { kind: 'embedded', dir }, apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId, url: `${sb.sellerUrl}/weather`, calls: 25, end });
+      const { child, done } = startAgent({ store: { kind: 'embedded', dir }, apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId, url: `${sb.sellerUrl}/weather`, calls: 25, end });
+      done.catch(() => {}); // the exit code is checked below (a crash exits 1 on purpose)
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(code).toBe(end === 'throw' ? 1 : 0);
       expect(sb.stats().paidResponses).toBe(25);
