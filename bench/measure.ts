@@ -42,34 +42,7 @@ export async function measure(call: () => Promise<void>, total: number, concurre
   await runOnce(call, Math.max(50, Math.floor(total / 5)), concurrency);
   const runs: RunResult[] = [];
   for (let i = 0; i < repeats; i += 1) runs.push(await runOnce(call, total, concurrency));
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return {
-    rps: median(runs.map((r) => r.rps)),
-    rpsMin: Math.min(...runs.map((r) => r.rps)),
-    rpsMax: Math.max(...runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-  };
-}
-
-/**
- * Measures several clients on the same workload in round-robin (A B C, A B C, ...), so drift of
- * the machine (JIT, GC, other load) spreads over all of them instead of favouring one.
- */
-export async function compare(calls: Array<() => Promise<void>>, total: number, concurrency: number, repeats = 3): Promise<Summary[]> {
-  for (const call of calls) await runOnce(call, Math.max(100, Math.floor(total / 2)), concurrency);
-  const runs: RunResult[][] = calls.map(() => []);
-  for (let i = 0; i < repeats; i += 1) {
-    for (const [j, call] of calls.entries()) runs[j]!.push(await runOnce(call, total, concurrency));
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return runs.map((r) => ({
-    rps: median(r.map((x) => x.rps)),
-    rpsMin: Math.min(...r.map((x) => x.rps)),
-    rpsMax: Math.max(...r.map((x) => x.rps)),
-    p50: median(r.map((x) => x.p50)),
-    p99: median(r.map((x) => x.p99)),
-  }));
+  return summarise(runs);
 }
 
 /** Median throughput and spread over runs, median percentiles. */
