@@ -96,7 +96,8 @@ export async function providerCall(
         if (!key) return undefined;
         continue;
       case 'unauthorized':
-        if (reprovisioned || !key) return response;
+        // A key bought in this very call refused: hand the answer back rather than buy twice for one call.
+        if (reprovisioned || bought || !key) return response;
         await response.body?.cancel();
         await keys.drop(key);
         key = await buy('unauthorized', key);

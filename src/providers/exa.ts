@@ -61,7 +61,7 @@ export function exa(options: ExaOptions = {}): ProviderRecipe {
       priceCents: options.priceCents ?? EXA_DEFAULTS.priceCents,
     },
     attach: { header: 'x-api-key' },
-    readPurchase: (json) => readPurchaseAnswer(json) ?? { apiKey: undefined, status: undefined, expiresAt: undefined, units: undefined },
+    readPurchase: readPurchaseAnswer,
     classify: classifyExa,
   };
 }

@@ -36,7 +36,7 @@ export function keyProvider(options: KeyProviderOptions): ProviderRecipe {
     origins: options.origins.map((o) => new URL(o).origin),
     purchase: { method: 'POST', paymentHeader: 'payment-signature', scheme: 'nvm:card-delegation', network: 'stripe', ...options.purchase },
     attach: options.attach === 'bearer' ? { bearer: true } : { header: options.attach ?? 'x-api-key' },
-    readPurchase: (json) => readPurchaseAnswer(json) ?? { apiKey: undefined, status: undefined, expiresAt: undefined, units: undefined },
+    readPurchase: readPurchaseAnswer,
     classify: (response) => options.classify?.(response) ?? classifyGeneric(response),
     unitsPerPack: options.unitsPerPack,
     refillBelow: options.refillBelow,

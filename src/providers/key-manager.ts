@@ -14,12 +14,14 @@ import { DAY_MS } from '../policy/limits.js';
 import { assertAllowed, consentOf, type Policy } from '../policy/policy.js';
 import type { KeyRecord, LimitCheck, PendingPurchase } from '../store/types.js';
 import { fingerprint } from '../util/hash.js';
+import { originOf, urlParts } from '../util/url-parts.js';
 import { redact } from '../util/redact.js';
 import { withLock } from '../store/with-lock.js';
 import { readAllBounded } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import type { FetchLike } from '../util/transport.js';
-import type { ProviderRecipe } from './recipe.js';
+import { readPurchaseAnswer } from './purchase-answer.js';
+import type { PurchaseAnswer, ProviderRecipe } from './recipe.js';
 
 export interface PurchaseEvent {
   provider: string;
@@ -149,7 +151,7 @@ export class KeyManager {
   async #start(recipe: ProviderRecipe, reason: string, firstEver: boolean, consent: ReturnType<typeof consentOf>, signal?: AbortSignal): Promise<PendingPurchase> {
     const { ledger, policy, client } = this.deps;
     const p = recipe.purchase;
-    const origin = new URL(p.url).origin;
+    const origin = originOf(p.url);
     const scheme = p.scheme ?? 'nvm:card-delegation';
     const network = p.network ?? 'stripe';
     assertAllowed(policy, { origin, planId: p.planId, scheme, network });
@@ -198,9 +200,9 @@ export class KeyManager {
   async #complete(recipe: ProviderRecipe, pending: PendingPurchase, existing: KeyRecord | undefined, resumed: boolean, signal: AbortSignal | undefined, labels: Labels): Promise<KeyRecord> {
     const { ledger, now } = this.deps;
     const store = ledger.store;
-    const origin = new URL(recipe.purchase.url).origin;
+    const { origin, pathname } = urlParts(recipe.purchase.url);
     const receiptBase = {
-      method: recipe.purchase.method ?? 'POST', origin, path: new URL(recipe.purchase.url).pathname, planId: pending.planId,
+      method: recipe.purchase.method ?? 'POST', origin, path: pathname, planId: pending.planId,
       scheme: recipe.purchase.scheme ?? 'nvm:card-delegation', network: recipe.purchase.network ?? 'stripe', tokenHash: pending.tokenHash, provider: recipe.name,
       ...(labels.agent ? { agent: labels.agent } : {}), ...(labels.tags ? { tags: { ...labels.tags } } : {}),
     };
@@ -228,12 +230,18 @@ export class KeyManager {
       }
       throw new PurchaseFailedError(recipe.name, reason, result.status);
     }
-    const answer = recipe.readPurchase(result.json);
+    // Paid (2xx): the purchase is committed whatever the answer says; a reader that throws (a
+    // custom recipe) must not leave it pending, or the next call would POST the token again.
+    let answer: PurchaseAnswer;
+    try {
+      answer = recipe.readPurchase(result.json);
+    } catch {
+      answer = readPurchaseAnswer(undefined);
+    }
     if (pending.reservationId) await ledger.commit(pending.reservationId);
     await store.deletePending(pending.id);
     await store.appendReceipt({ id: randomUUID(), at: now(), status: result.status, outcome: 'paid', amountCents: recipe.purchase.priceCents, ...receiptBase });
-    const apiKey = answer.apiKey ?? (existing?.apiKey || undefined);
-    if (!apiKey) throw new PurchaseFailedError(recipe.name, 'the answer carried no key and none is cached', result.status);
+    const apiKey = answer.apiKey ?? existing?.apiKey ?? '';
     const bought = answer.units ?? recipe.unitsPerPack;
     const record: KeyRecord = {
       id: this.keyId(recipe),
@@ -248,7 +256,9 @@ export class KeyManager {
       units: bought === undefined ? undefined : Math.max(0, existing?.units ?? 0) + bought,
       purchases: (existing?.purchases ?? 0) + 1,
     };
+    // Recorded even without a key: the purchase happened, so buying again is a top-up (consent, caps).
     await store.putKey(record);
+    if (!apiKey) throw new PurchaseFailedError(recipe.name, 'the answer carried no key and none is cached', result.status);
     this.deps.onPurchase({ provider: recipe.name, planId: pending.planId, reason: pending.reason, status: answer.status, tokenHash: pending.tokenHash, amountCents: recipe.purchase.priceCents, resumed });
     return record;
   }

@@ -11,13 +11,15 @@ const answerSchema = z.looseObject({
   credits: z.number().int().nonnegative().optional(),
 });
 
+const NOTHING: PurchaseAnswer = { apiKey: undefined, status: undefined, expiresAt: undefined, units: undefined };
+
 /**
  * The default reader: `apiKey` (or `api_key` / `key`), any `status`, optional `expiresAt` and
- * `units`/`credits`. Returns undefined for an answer that is not an object.
+ * `units`/`credits`. An answer that is not such an object reads as one that says nothing.
  */
-export function readPurchaseAnswer(json: unknown): PurchaseAnswer | undefined {
+export function readPurchaseAnswer(json: unknown): PurchaseAnswer {
   const parsed = answerSchema.safeParse(json);
-  if (!parsed.success) return undefined;
+  if (!parsed.success) return { ...NOTHING };
   const a = parsed.data;
   const expires = typeof a.expiresAt === 'string' ? Date.parse(a.expiresAt) : (a.expiresAt ?? undefined);
   return {

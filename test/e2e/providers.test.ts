@@ -200,6 +200,35 @@ describe('credit packs: buy, cache, top up', () => {
   });
 });
 
+describe('never two purchases for one call', () => {
+  it('a key bought in this call and then refused is not bought again in the same call', async () => {
+    const sb = await sandbox();
+    const { pay } = record(createPayingFetch({
+      nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId },
+      providers: [{ ...sandboxExa(sb), readPurchase: () => ({ apiKey: 'exa_not_the_one_sold', status: 'provisioned', expiresAt: undefined, units: undefined }) }],
+      backendRetryDelayMs: 5,
+    }));
+    const res = await pay(`${sb.vendorUrl}/search`, { method: 'POST' });
+    expect(res.status).toBe(401);
+    expect(sb.stats().purchases).toBe(1);
+  });
+
+  it('an answer the recipe cannot read leaves a paid purchase behind, not a pending one: the next buy needs consent', async () => {
+    const sb = await sandbox();
+    const { pay } = record(createPayingFetch({
+      nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId },
+      providers: [{ ...sandboxExa(sb), readPurchase: () => { throw new Error('unexpected answer'); } }],
+      backendRetryDelayMs: 5,
+    }));
+    await expect(pay(`${sb.vendorUrl}/search`, { method: 'POST' })).rejects.toMatchObject({ code: 'PURCHASE_FAILED' });
+    await expect(pay(`${sb.vendorUrl}/search`, { method: 'POST' })).rejects.toBeInstanceOf(ConsentRequiredError);
+    expect(sb.stats()).toMatchObject({ purchases: 1 });
+    expect(sb.vendor.counters.purchaseRequests).toBe(1); // its token was never posted again
+    expect((await pay.receipts()).filter((r) => r.provider === 'exa')).toMatchObject([{ outcome: 'paid' }]);
+    expect(await pay.keys()).toMatchObject([{ provider: 'exa', purchases: 1 }]);
+  });
+});
+
 describe('other vendors', () => {
   it('a You.com-style top-up answer {apiKey: null, toppedUp: true} keeps the cached key', async () => {
     const sb = await sandbox();
