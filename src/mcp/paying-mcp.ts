@@ -6,6 +6,7 @@ import { decodeBase64Text } from '../util/base64.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { parsePaymentRequiredJson } from '../x402/payment-required.js';
 import { settlementReceiptSchema, type PaymentRequired, type SettlementReceipt } from '../x402/schemas.js';
+import { originOf } from '../util/url-parts.js';
 
 /** The part of an MCP client (`@modelcontextprotocol/sdk` `Client`) the wrapper uses. */
 export interface McpClientLike {
@@ -31,7 +32,7 @@ export interface PayingMcpOptions {
   /** The MCP server's URL: payments and tokens are bound to its origin. */
   serverUrl: string;
   /** Told the Nevermined token to send as `Authorization: Bearer` (see bearerFetch), or undefined to stop. */
-  setBearer?: (token: string | undefined) => void;
+  setBearer?: (token: string | undefined, origin?: string) => void;
 }
 
 /** A PaymentRequired in a tool result: `isError` and `structuredContent` carrying `x402Version`. */
@@ -72,7 +73,7 @@ export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, 
       if (refused?.reservationId) await engine.settled(resource, 'MCP', refused, { accepted: false, receipt: undefined });
       if (attempt >= 2) throw new PaymentRejectedError({ url: resource, status: 402, sellerMessage: challenge.error });
       const held = await engine.acquire(challenge, resource, refused, paymentId);
-      options.setBearer?.(held.kind === 'nvm' ? held.token : undefined);
+      options.setBearer?.(held.kind === 'nvm' ? held.token : undefined, origin);
       const sentAt = engine.now();
       try {
         result = await client.callTool({ ...params, _meta: { ...params._meta, 'x402/payment': decodedPayment(held) } }, resultSchema, requestOptions);
@@ -97,13 +98,15 @@ export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, 
  * A fetch for the MCP transport (`new StreamableHTTPClientTransport(url, { fetch })`) that adds
  * `Authorization: Bearer <token>` while payingMcp sends a paid call to a Nevermined server.
  */
-export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; setBearer: (token: string | undefined) => void } {
-  let bearer: string | undefined;
+export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; setBearer: (token: string | undefined, origin?: string) => void } {
+  let bearer: { token: string; origin: string | undefined } | undefined;
   const wrapped = ((input: RequestInfo | URL, init?: RequestInit) => {
-    if (!bearer) return base(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    // Only to the origin the token was bought for (payingMcp says which): never to another server.
+    if (!bearer || (bearer.origin !== undefined && originOf(url) !== bearer.origin)) return base(input, init);
     const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${bearer}`);
+    headers.set('authorization', `Bearer ${bearer.token}`);
     return base(input, { ...init, headers });
   }) as typeof fetch;
-  return { fetch: wrapped, setBearer: (token) => void (bearer = token) };
+  return { fetch: wrapped, setBearer: (token, origin) => void (bearer = token === undefined ? undefined : { token, origin }) };
 }

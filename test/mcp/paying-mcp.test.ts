@@ -125,3 +125,24 @@ describe('paying for MCP tools', () => {
     expect(mcp.seen).toHaveLength(3);
   });
 });
+
+describe('bearerFetch', () => {
+  it('sends the bearer token only to the origin it was set for', async () => {
+    const seen: Array<[string, string | null]> = [];
+    const base = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push([String(input), new Headers(init?.headers).get('authorization')]);
+      return new Response('ok');
+    }) as typeof fetch;
+    const bearer = bearerFetch(base);
+    bearer.setBearer('tok_secret', 'https://mcp.example');
+    await bearer.fetch('https://mcp.example/mcp', { method: 'POST' });
+    await bearer.fetch(new URL('https://elsewhere.example/mcp'), { method: 'POST' });
+    bearer.setBearer(undefined);
+    await bearer.fetch('https://mcp.example/mcp');
+    expect(seen).toEqual([
+      ['https://mcp.example/mcp', 'Bearer tok_secret'],
+      ['https://elsewhere.example/mcp', null],
+      ['https://mcp.example/mcp', null],
+    ]);
+  });
+});
