@@ -1,5 +1,5 @@
 export * from './types.js';
-export { MemoryStore } from './memory-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export { withLock } from './with-lock.js';

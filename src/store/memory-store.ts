@@ -1,19 +1,37 @@
+import { SecretCache } from './secret-cache.js';
 import { counts, usageOf } from './usage.js';
 import type { EntryChange, EntryKind, KeyRecord, PendingPurchase, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 /** Receipts kept in memory: the newest ones (a durable store keeps them all). */
 const MAX_RECEIPTS = 10_000;
 
-/** The in-process store (the library's default). Atomic because reserve() never awaits inside. */
+export interface MemoryStoreOptions {
+  /** Cached secrets (payment tokens) kept at most; the least recently used go first. Default 1,000. */
+  maxSecrets?: number;
+}
+
+/**
+ * The in-process store (the library's default). Atomic because reserve() never awaits inside.
+ * Bounded: the newest receipts, the most recently used secrets, unexpired leases.
+ */
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, LedgerEntry>();
   /** Kept as JSON text: one flat string per receipt is far cheaper for the GC than an object graph. */
   readonly #receipts: string[] = [];
   readonly #keys = new Map<string, KeyRecord>();
   readonly #pending = new Map<string, PendingPurchase>();
-  readonly #secrets = new Map<string, { value: string; expiresAt: number }>();
+  readonly #secrets: SecretCache;
   readonly #locks = new Map<string, { owner: string; expiresAt: number }>();
   #fence = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#secrets = new SecretCache(Math.max(1, options.maxSecrets ?? 1_000));
+  }
+
+  /** How many secrets and leases are held now (observability; the caps above bound them). */
+  counts(): { secrets: number; leases: number; entries: number; receipts: number } {
+    return { secrets: this.#secrets.size, leases: this.#locks.size, entries: this.#entries.size, receipts: this.#receipts.length };
+  }
 
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
     const existing = this.#entries.get(entry.id);
@@ -111,12 +129,11 @@ export class MemoryStore implements Store {
   }
 
   async getSecret(key: string, now: number): Promise<string | undefined> {
-    const secret = this.#secrets.get(key);
-    return secret && secret.expiresAt > now ? secret.value : undefined;
+    return this.#secrets.get(key, now);
   }
 
   async putSecret(key: string, value: string, expiresAt: number): Promise<void> {
-    this.#secrets.set(key, { value, expiresAt });
+    this.#secrets.put(key, value, expiresAt);
   }
 
   async deleteSecret(key: string): Promise<void> {
@@ -126,6 +143,7 @@ export class MemoryStore implements Store {
   async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined> {
     const held = this.#locks.get(name);
     if (held && held.owner !== owner && held.expiresAt > now) return undefined;
+    if (this.#locks.size >= 1_000) for (const [n, l] of this.#locks) if (l.expiresAt <= now) this.#locks.delete(n); // expired leases go
     this.#locks.set(name, { owner, expiresAt: now + ttlMs });
     this.#fence += 1;
     return this.#fence;
