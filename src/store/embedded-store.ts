@@ -168,6 +168,7 @@ export class EmbeddedStore implements Store {
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
     flushAllReceipts();
+    this.#receiptBatch.flush(); // this store's own rows: a write that still fails reaches this caller
     const update = this.#db.transaction(() => {
       const known = this.#stmt('SELECT row FROM unknown_receipts WHERE id = ?').get(id) as { row: number } | undefined;
       // Receipts of another outcome (or from an older layout) are found by a scan: rare, and correct.
@@ -184,6 +185,7 @@ export class EmbeddedStore implements Store {
 
   async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
     flushAllReceipts(); // every receipt this process appended before this read is in it
+    this.#receiptBatch.flush(); // this store's own rows: a write that still fails reaches this caller
     const parts: string[] = ['1 = 1'];
     const params: unknown[] = [];
     if (query.since !== undefined) { parts.push('at >= ?'); params.push(query.since); }

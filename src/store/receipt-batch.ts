@@ -8,9 +8,10 @@ let exitHook = false;
 /**
  * Writes the rows waiting in every batch of this process: a read sees every receipt this process
  * appended, whichever store instance appended it. (Other processes see them within `delayMs`.)
+ * Quiet: a batch that still cannot write keeps its rows (and reports to its own store's callers).
  */
 export function flushAllReceipts(): void {
-  for (const batch of [...waiting]) batch.flush();
+  for (const batch of [...waiting]) batch.flushQuietly();
 }
 
 /**
@@ -37,12 +38,12 @@ export class ReceiptBatch {
     if (this.#failure || this.#rows.length >= this.maxRows) return this.flush(); // throws if writing still fails
     if (this.#timer === undefined) {
       // Not unref'd: a process with receipts waiting stays up the few ms it takes to write them.
-      this.#timer = setTimeout(() => this.#flushQuietly(), this.delayMs);
+      this.#timer = setTimeout(() => this.flushQuietly(), this.delayMs);
       waiting.add(this);
       if (!exitHook) {
         exitHook = true;
         process.once('exit', () => {
-          for (const batch of waiting) batch.#flushQuietly();
+          for (const batch of waiting) batch.flushQuietly();
         });
       }
     }
@@ -52,20 +53,24 @@ export class ReceiptBatch {
   flush(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    waiting.delete(this);
-    if (this.#rows.length === 0) return;
+    if (this.#rows.length === 0) {
+      waiting.delete(this);
+      return;
+    }
     const rows = this.#rows;
     try {
       this.write(rows);
       this.#rows = [];
       this.#failure = undefined;
+      waiting.delete(this);
     } catch (error) {
+      // Still waiting: the next read (of any store of this process), append, close or exit retries.
       this.#failure = error as Error;
       throw error;
     }
   }
 
-  #flushQuietly(): void {
+  flushQuietly(): void {
     try {
       this.flush();
     } catch {
