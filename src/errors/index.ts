@@ -14,3 +14,5 @@ export * from './provider-capped-error.js';
 export * from './purchase-failed-error.js';
 export * from './permit2-allowance-required-error.js';
 export * from './payment-signing-error.js';
+export * from './unusable-key-error.js';
+export * from './store-error.js';
