@@ -15,7 +15,7 @@ export const payingFetch = lazyPayingFetch();
 export { exa, keyProvider, runPack, classifyExa, classifyGeneric, EXA_DEFAULTS, type ProviderRecipe, type Classification, type VendorResponse, type PurchaseAnswer, type ExaOptions, type KeyProviderOptions, type RunPackOptions } from './providers/index.js';
 export type { Policy } from './policy/policy.js';
 export type { BudgetView, WindowView } from './policy/ledger.js';
-export type { Store, ReceiptRecord, ReceiptQuery, KeyRecord, LedgerEntry } from './store/types.js';
+export type { Store, LedgerStore, ReceiptStore, KeyStore, SecretStore, LeaseStore, ReceiptRecord, ReceiptQuery, KeyRecord, LedgerEntry } from './store/types.js';
 export { MemoryStore } from './store/memory-store.js';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';

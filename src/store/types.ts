@@ -126,8 +126,8 @@ export interface PendingPurchase {
   createdAt: number;
 }
 
-/** Everything stateful paying-fetch keeps. One contract, several implementations. */
-export interface Store {
+/** The ledger: reservations checked against limits atomically, and what they add up to. */
+export interface LedgerStore {
   /** Adds `entry` as reserved if every limit still holds with it, atomically. */
   reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult>;
   /** Moves an entry to a new state (and amount / end). Unknown ids are ignored. */
@@ -137,9 +137,17 @@ export interface Store {
   entries(filter?: { since?: number | undefined; kinds?: ReadonlyArray<EntryKind> }): Promise<LedgerEntry[]>;
   /** Sum (or count) of the entries a limit counts, at `now`. */
   usage(limit: LimitCheck, now: number): Promise<number>;
+}
+
+/** Receipts of paid calls and purchases (no secrets in them). */
+export interface ReceiptStore {
   appendReceipt(receipt: ReceiptRecord): Promise<void>;
   updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void>;
   receipts(query?: ReceiptQuery): Promise<ReceiptRecord[]>;
+}
+
+/** Provisioned keys and run packs, and purchases whose POST may be in flight. */
+export interface KeyStore {
   getKey(id: string): Promise<KeyRecord | undefined>;
   putKey(record: KeyRecord): Promise<void>;
   deleteKey(id: string): Promise<void>;
@@ -149,10 +157,18 @@ export interface Store {
   putPending(purchase: PendingPurchase): Promise<void>;
   getPending(id: string): Promise<PendingPurchase | undefined>;
   deletePending(id: string): Promise<void>;
+}
+
+/** Cached secrets (reusable payment tokens, resume records), each with an expiry. */
+export interface SecretStore {
   /** A cached secret (a reusable payment token) with an expiry; undefined once expired. */
   getSecret(key: string, now: number): Promise<string | undefined>;
   putSecret(key: string, value: string, expiresAt: number): Promise<void>;
   deleteSecret(key: string): Promise<void>;
+}
+
+/** Leases: one process at a time does a thing (a purchase, a delegation), a crash frees it. */
+export interface LeaseStore {
   /**
    * Takes a lease on `name` for `ttlMs` if nobody else holds it (or theirs expired). Returns a
    * fencing token that grows with every grant, or undefined when someone else holds it.
@@ -161,5 +177,12 @@ export interface Store {
   unlock(name: string, owner: string): Promise<void>;
   /** Who holds `name` now (an unexpired lease), if anyone. */
   lockHolder(name: string, now: number): Promise<string | undefined>;
+}
+
+/**
+ * Everything stateful paying-fetch keeps: one contract by concern, several implementations
+ * (memory, embedded SQLite, Redis, Postgres), all proven by test/store/store-contract.test.ts.
+ */
+export interface Store extends LedgerStore, ReceiptStore, KeyStore, SecretStore, LeaseStore {
   close(): Promise<void>;
 }
