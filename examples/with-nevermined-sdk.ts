@@ -1,5 +1,5 @@
-// Using paying-fetch with your own @nevermined-io/payments 1.x instance.
-//   npm install @nevermined-io/payments@^1.2
+// Using paying-fetch with your own @nevermined-io/payments instance (1.7 to 1.11).
+//   npm install @nevermined-io/payments@^1.7
 //   NVM_API_KEY=sandbox:... NVM_DELEGATION_ID=... npx tsx examples/with-nevermined-sdk.ts https://your-api/paid
 //
 // paying-fetch mints through payments.x402.getX402AccessToken and lists/creates delegations with
@@ -12,7 +12,10 @@ if (!url || !process.env.NVM_API_KEY || !process.env.NVM_DELEGATION_ID) {
   process.exit(2);
 }
 
-// The SDK is an optional peer dependency: load it only here.
+// The SDK is an optional peer dependency, not installed in this repository, so it is loaded by
+// name and described here. In your code, `import { Payments } from '@nevermined-io/payments'` and
+// pass the instance as is: a real 1.7-1.11 `Payments` needs no cast (see
+// test/nevermined/payments-sdk-types.test.ts).
 const sdk = (await import('@nevermined-io/payments' as string)) as {
   Payments: { getInstance(o: { nvmApiKey: string; environment: string }): PaymentsLike };
 };

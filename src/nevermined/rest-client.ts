@@ -1,4 +1,3 @@
-import pRetry from 'p-retry';
 import type { z } from 'zod';
 import { NeverminedBackendError } from '../errors/backend-error.js';
 import { redact } from '../util/redact.js';
@@ -8,8 +7,10 @@ import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
 import { principalOfApiKey } from './api-key.js';
 import { backendError } from './backend-errors.js';
+import { DEFAULT_BACKEND_RETRIES, DEFAULT_BACKEND_RETRY_DELAY_MS, withBackendRetries } from './backend-retry.js';
 import { resolveBackendUrl } from './backend-url.js';
 import type { DelegationTerms, MintRequest, NeverminedClient } from './client.js';
+import { collectDelegationPages } from './delegation-pages.js';
 import {
   backendErrorSchema,
   createDelegationResponseSchema,
@@ -53,8 +54,8 @@ export class NeverminedRestClient implements NeverminedClient {
     assertSecureUrl(this.backendId, 'The Nevermined backend URL', options.allowInsecureHttp);
     this.principal = principalOfApiKey(options.apiKey);
     this.#fetch = options.fetch ?? defaultFetch;
-    this.#retries = options.retries ?? 3;
-    this.#retryDelayMs = options.retryDelayMs ?? 200;
+    this.#retries = options.retries ?? DEFAULT_BACKEND_RETRIES;
+    this.#retryDelayMs = options.retryDelayMs ?? DEFAULT_BACKEND_RETRY_DELAY_MS;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
   }
 
@@ -77,8 +78,11 @@ export class NeverminedRestClient implements NeverminedClient {
   }
 
   async listDelegations(signal?: AbortSignal) {
-    const answer = await this.#call('list delegations', 'GET', '/api/v1/delegation?accessible=true', delegationListSchema, undefined, signal);
-    return answer.delegations;
+    // Every page: a delegation past the first page is still the key's.
+    const { delegations } = await collectDelegationPages((page, size) =>
+      this.#call('list delegations', 'GET', `/api/v1/delegation?accessible=true&page=${page}&offset=${size}`, delegationListSchema, undefined, signal),
+    );
+    return delegations;
   }
 
   getDelegation(delegationId: string, signal?: AbortSignal) {
@@ -107,14 +111,7 @@ export class NeverminedRestClient implements NeverminedClient {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<z.output<S>> {
-    return pRetry(() => this.#attempt(action, method, path, schema, body, signal), {
-      retries: this.#retries,
-      minTimeout: this.#retryDelayMs,
-      maxTimeout: this.#retryDelayMs * 16,
-      randomize: true,
-      ...(signal ? { signal } : {}),
-      shouldRetry: ({ error }) => error instanceof NeverminedBackendError && error.retryable,
-    });
+    return withBackendRetries(() => this.#attempt(action, method, path, schema, body, signal), { retries: this.#retries, retryDelayMs: this.#retryDelayMs }, signal);
   }
 
   async #attempt<S extends z.ZodType>(

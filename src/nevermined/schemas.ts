@@ -52,7 +52,10 @@ export const delegationSchema = z.looseObject({
 
 export const delegationListSchema = z.looseObject({
   delegations: z.array(delegationSchema).max(1000),
-  totalResults: z.number().int().optional(),
+  totalResults: z.number().int().nonnegative().optional(),
+  /** Which page this is (1-based) and the page size (the backend calls it `offset`). */
+  page: z.number().int().optional(),
+  offset: z.number().int().optional(),
 });
 
 export const createDelegationResponseSchema = z.looseObject({

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { NeverminedBackendError } from '../errors/backend-error.js';
-import { backendError, findBckCode } from './backend-errors.js';
+import { backendError, backendErrorFromSdk } from './backend-errors.js';
+import { withBackendRetries, type BackendRetryOptions } from './backend-retry.js';
 import type { DelegationTerms, MintRequest, NeverminedClient } from './client.js';
+import { collectDelegationPages } from './delegation-pages.js';
 import {
   createDelegationResponseSchema,
   delegationListSchema,
@@ -12,29 +14,58 @@ import {
   transactionListSchema,
 } from './schemas.js';
 
+// Parameter types below are the NARROWEST that every supported SDK release (1.7-1.11) accepts, so
+// that a real `Payments` is assignable to `PaymentsLike` under `strictFunctionTypes` (a parameter
+// must accept what we pass; it may accept more).
+
+/** The schemes `getX402AccessToken` accepts (`X402SchemeType` in the SDK). */
+export type SdkX402Scheme = 'nvm:erc4337' | 'nvm:card-delegation';
+
+/** `getX402AccessToken`'s options as paying-fetch fills them: only the delegation to mint with. */
+export interface SdkTokenOptions {
+  scheme?: SdkX402Scheme;
+  network?: string;
+  delegationConfig?: { delegationId?: string };
+}
+
+/** `CreateDelegationPayload` of SDK 1.7-1.11, restricted to the fields paying-fetch sends. */
+export interface SdkCreateDelegationPayload {
+  provider: 'stripe' | 'braintree' | 'visa' | 'erc4337';
+  providerPaymentMethodId?: string;
+  spendingLimitCents: number;
+  durationSecs: number;
+  currency: 'usd' | 'eur' | 'usdc' | 'eurc';
+  planId?: string;
+  maxTransactions?: number;
+}
+
+/** Paging asked of `listDelegations`; the SDK's `ListOptions` has only `accessible` and ignores the rest. */
+export interface SdkListOptions {
+  accessible?: boolean;
+}
+
 /**
- * The part of a `@nevermined-io/payments` 1.x `Payments` instance paying-fetch uses. Structural,
- * so the SDK stays an optional peer dependency.
+ * The part of a `@nevermined-io/payments` 1.7-1.11 `Payments` instance paying-fetch uses.
+ * Structural, so the SDK stays an optional peer dependency; a real `Payments` is assignable
+ * without a cast (test/nevermined/payments-sdk-types.test.ts compiles that).
  */
 export interface PaymentsLike {
   x402: {
-    getX402AccessToken(
-      planId: string,
-      agentId?: string,
-      options?: { scheme?: string; network?: string; delegationConfig?: { delegationId?: string } },
-    ): Promise<{ accessToken: string }>;
+    getX402AccessToken(planId: string, agentId?: string, options?: SdkTokenOptions): Promise<{ accessToken: string }>;
   };
   delegation?: {
-    listPaymentMethods?(options?: { accessible?: boolean }): Promise<unknown>;
-    listDelegations?(options?: { accessible?: boolean }): Promise<unknown>;
-    createDelegation?(payload: DelegationTerms): Promise<unknown>;
+    listPaymentMethods?(options?: SdkListOptions): Promise<unknown>;
+    listDelegations?(options?: SdkListOptions): Promise<unknown>;
+    createDelegation?(payload: SdkCreateDelegationPayload): Promise<unknown>;
+    /** In no 1.x release; used when a later one has it. */
     getDelegation?(delegationId: string): Promise<unknown>;
+    /** In no 1.x release; used when a later one has it. */
     listDelegationTransactions?(delegationId: string): Promise<unknown>;
   };
   getAccountAddress?(): string | undefined;
 }
 
-export interface SdkAdapterOptions {
+export interface SdkAdapterOptions extends BackendRetryOptions {
   payments: PaymentsLike;
   /** The buyer's account; defaults to `payments.getAccountAddress()`. */
   principal?: string | undefined;
@@ -49,16 +80,21 @@ export function isPaymentsLike(value: unknown): value is PaymentsLike {
   return typeof x402?.getX402AccessToken === 'function';
 }
 
-/** A NeverminedClient over a user's `Payments` instance; its answers are validated like the REST ones. */
+/**
+ * A NeverminedClient over a user's `Payments` instance. Its answers are validated, its failures
+ * typed and its transient failures retried exactly like the REST client's.
+ */
 export class NeverminedSdkAdapter implements NeverminedClient {
   readonly backendId: string;
   readonly principal: string;
   readonly #payments: PaymentsLike;
   readonly #fallback: NeverminedClient | undefined;
+  readonly #retry: BackendRetryOptions;
 
   constructor(options: SdkAdapterOptions) {
     this.#payments = options.payments;
     this.#fallback = options.fallback;
+    this.#retry = { retries: options.retries, retryDelayMs: options.retryDelayMs };
     const principal = options.principal ?? options.payments.getAccountAddress?.() ?? options.fallback?.principal;
     if (!principal) {
       throw new ConfigurationError('Pass `principal` with a Payments instance that cannot tell its account address');
@@ -71,13 +107,15 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     return this.#fallback ? this.#fallback.scrub(text) : text;
   }
 
-  async mint(request: MintRequest) {
-    const answer = await this.#sdk('mint an access token', mintResponseSchema, () =>
-      this.#payments.x402.getX402AccessToken(request.planId, request.agentId, {
-        scheme: request.scheme,
-        network: request.network,
-        delegationConfig: { delegationId: request.delegationId },
-      }),
+  async mint(request: MintRequest, signal?: AbortSignal) {
+    const options: SdkTokenOptions = {
+      // A Nevermined entry's scheme, passed on as the seller named it; the backend judges it.
+      scheme: request.scheme as SdkX402Scheme,
+      network: request.network,
+      delegationConfig: { delegationId: request.delegationId },
+    };
+    const answer = await this.#sdk('mint an access token', mintResponseSchema, signal, () =>
+      this.#payments.x402.getX402AccessToken(request.planId, request.agentId, options),
     );
     return { accessToken: answer.accessToken };
   }
@@ -85,46 +123,59 @@ export class NeverminedSdkAdapter implements NeverminedClient {
   async listPaymentMethods(signal?: AbortSignal) {
     const method = this.#payments.delegation?.listPaymentMethods?.bind(this.#payments.delegation);
     if (!method) return this.#viaFallback('list payment methods').listPaymentMethods(signal);
-    return this.#sdk('list payment methods', paymentMethodSchema.array().max(1000), () => method({ accessible: true }));
+    return this.#sdk('list payment methods', paymentMethodSchema.array().max(1000), signal, () => method({ accessible: true }));
   }
 
   async listDelegations(signal?: AbortSignal) {
-    const method = this.#payments.delegation?.listDelegations?.bind(this.#payments.delegation);
-    if (!method) return this.#viaFallback('list delegations').listDelegations(signal);
-    const answer = await this.#sdk('list delegations', delegationListSchema, () => method({ accessible: true }));
-    return answer.delegations;
+    if (!this.#payments.delegation?.listDelegations) return this.#viaFallback('list delegations').listDelegations(signal);
+    return (await this.#allDelegations('list delegations', true, signal)).delegations;
   }
 
   async getDelegation(delegationId: string, signal?: AbortSignal) {
     const get = this.#payments.delegation?.getDelegation?.bind(this.#payments.delegation);
-    if (get) return this.#sdk('get delegation', delegationSchema, () => get(delegationId));
+    if (get) return this.#sdk('get delegation', delegationSchema, signal, () => get(delegationId));
     if (this.#fallback) return this.#fallback.getDelegation(delegationId, signal);
-    // The 1.x SDK has no getter: find it among all the key's delegations.
-    const list = this.#payments.delegation?.listDelegations?.bind(this.#payments.delegation);
-    if (!list) throw this.#unsupported('get delegation');
-    const all = await this.#sdk('get delegation', delegationListSchema, () => list({}));
-    const found = all.delegations.find((d) => d.delegationId === delegationId);
-    if (!found) {
-      throw backendError({ action: 'get delegation', bckCode: 'BCK.X402.0019', status: 404, message: 'delegation not found' });
+    // No 1.x SDK has a getter: look for it among all the key's delegations, every page.
+    if (!this.#payments.delegation?.listDelegations) throw this.#unsupported('get delegation');
+    const { delegations, complete } = await this.#allDelegations('get delegation', false, signal);
+    const found = delegations.find((d) => d.delegationId === delegationId);
+    if (found) return found;
+    if (!complete) {
+      // Not seen is not "not found": it may sit on a page the SDK cannot ask for. Never let that
+      // read as an unusable delegation (which would retire it).
+      throw new NeverminedBackendError({
+        action: 'get delegation',
+        message: `delegation not among the ${delegations.length} the Payments SDK lists (it cannot page); also pass nevermined.apiKey to look it up directly`,
+      });
     }
-    return found;
+    throw backendError({ action: 'get delegation', bckCode: 'BCK.X402.0019', status: 404, message: 'delegation not found' });
   }
 
   async createDelegation(terms: DelegationTerms, signal?: AbortSignal) {
     const create = this.#payments.delegation?.createDelegation?.bind(this.#payments.delegation);
     if (!create) return this.#viaFallback('create delegation').createDelegation(terms, signal);
-    const answer = await this.#sdk('create delegation', createDelegationResponseSchema, () => create(terms));
+    const answer = await this.#sdk('create delegation', createDelegationResponseSchema, signal, () => create(sdkPayload(terms)));
     return { delegationId: answer.delegationId };
   }
 
   async listDelegationTransactions(delegationId: string, signal?: AbortSignal) {
     const list = this.#payments.delegation?.listDelegationTransactions?.bind(this.#payments.delegation);
-    if (list) return this.#sdk('list delegation transactions', transactionListSchema, () => list(delegationId));
+    if (list) return this.#sdk('list delegation transactions', transactionListSchema, signal, () => list(delegationId));
     return this.#viaFallback('list delegation transactions').listDelegationTransactions(delegationId, signal);
   }
 
   async getPlanBalance(planId: string, holder: string, signal?: AbortSignal) {
     return this.#viaFallback('get a plan balance').getPlanBalance(planId, holder, signal);
+  }
+
+  /** Every page the SDK will give; page and size are offered, and ignored by 1.x releases. */
+  #allDelegations(action: string, accessible: boolean, signal: AbortSignal | undefined) {
+    const delegation = this.#payments.delegation!;
+    return collectDelegationPages((page, offset) =>
+      this.#sdk(action, delegationListSchema, signal, () =>
+        delegation.listDelegations!({ ...(accessible ? { accessible } : {}), page, offset } as SdkListOptions),
+      ),
+    );
   }
 
   #viaFallback(action: string): NeverminedClient {
@@ -138,15 +189,18 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     );
   }
 
-  /** Calls the SDK, turns its failures into typed backend errors and validates its answer. */
-  async #sdk<S extends z.ZodType>(action: string, schema: S, call: () => Promise<unknown>): Promise<z.output<S>> {
+  /** Calls the SDK with the REST client's retry rule, types its failures, validates its answer. */
+  #sdk<S extends z.ZodType>(action: string, schema: S, signal: AbortSignal | undefined, call: () => Promise<unknown>): Promise<z.output<S>> {
+    return withBackendRetries(() => this.#attempt(action, schema, call), this.#retry, signal);
+  }
+
+  async #attempt<S extends z.ZodType>(action: string, schema: S, call: () => Promise<unknown>): Promise<z.output<S>> {
     let answer: unknown;
     try {
       answer = await call();
     } catch (error) {
-      const message = this.scrub(error instanceof Error ? error.message : String(error));
-      const status = Number(message.match(/HTTP (\d{3})/)?.[1]) || undefined;
-      throw backendError({ action, bckCode: findBckCode(message), status, message });
+      const message = this.scrub(error instanceof Error ? error.message : String(error)).slice(0, 4096);
+      throw backendErrorFromSdk(action, error, message);
     }
     const parsed = schema.safeParse(answer);
     if (!parsed.success) {
@@ -154,4 +208,18 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     }
     return parsed.data;
   }
+}
+
+/** DelegationTerms as the SDK's payload. Provider and currency go through as given: the SDK only
+ * forwards them, and the backend is the judge of what it accepts. */
+function sdkPayload(terms: DelegationTerms): SdkCreateDelegationPayload {
+  return {
+    provider: terms.provider as SdkCreateDelegationPayload['provider'],
+    providerPaymentMethodId: terms.providerPaymentMethodId,
+    spendingLimitCents: terms.spendingLimitCents,
+    durationSecs: terms.durationSecs,
+    currency: terms.currency as SdkCreateDelegationPayload['currency'],
+    ...(terms.planId === undefined ? {} : { planId: terms.planId }),
+    ...(terms.maxTransactions === undefined ? {} : { maxTransactions: terms.maxTransactions }),
+  };
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   createPayingFetch,
+  DelegationExhaustedError,
   DelegationExpiredError,
+  DelegationUnusableError,
+  InvalidApiKeyError,
+  MemoryStore,
+  NeverminedBackendError,
   NeverminedRestClient,
   NeverminedSdkAdapter,
   type NeverminedClient,
@@ -13,19 +18,27 @@ import { FakePayments } from './fake-payments-sdk.js';
 
 // One contract, two implementations: the built-in REST client, and the adapter over a user's
 // Payments instance. Both must behave the same for everything paying-fetch relies on.
-const implementations: Array<[string, (sb: Sandbox) => { client: NeverminedClient; options: PayingFetchOptions }]> = [
-  ['REST client', (sb) => ({
-    client: new NeverminedRestClient({ apiKey: sb.apiKey, backendUrl: sb.backendUrl, retryDelayMs: 5 }),
-    options: { nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId } },
+type Nevermined = { apiKey: string; backendUrl: string } | { payments: FakePayments; principal: string };
+type Make = (sb: Sandbox, apiKey?: string) => { client: NeverminedClient; options: PayingFetchOptions; nevermined: Nevermined };
+const implementations: Array<[string, Make]> = [
+  ['REST client', (sb, apiKey = sb.apiKey) => ({
+    client: new NeverminedRestClient({ apiKey, backendUrl: sb.backendUrl, retryDelayMs: 5 }),
+    options: { nevermined: { apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId } },
+    nevermined: { apiKey, backendUrl: sb.backendUrl },
   })],
-  ['Payments SDK adapter', (sb) => {
-    const payments = new FakePayments(sb.apiKey, sb.backendUrl);
+  ['Payments SDK adapter', (sb, apiKey = sb.apiKey) => {
+    const payments = new FakePayments(apiKey, sb.backendUrl);
     return {
-      client: new NeverminedSdkAdapter({ payments, principal: sb.principal }),
+      client: new NeverminedSdkAdapter({ payments, principal: sb.principal, retryDelayMs: 5 }),
       options: { nevermined: { payments, principal: sb.principal, delegationId: sb.delegationId } },
+      nevermined: { payments, principal: sb.principal },
     };
   }],
 ];
+
+/** The same key with a signature the backend does not know. */
+const forged = (apiKey: string) => apiKey.slice(0, -4) + (apiKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+const mintFor = (sb: Sandbox) => ({ scheme: 'nvm:card-delegation', network: 'stripe', planId: SANDBOX_PLANS.basic, delegationId: sb.delegationId });
 
 describe.each(implementations)('NeverminedClient contract: %s', (_name, make) => {
   it('mints a token for the exact entry and delegation', async () => {
@@ -58,6 +71,76 @@ describe.each(implementations)('NeverminedClient contract: %s', (_name, make) =>
     const error = await make(sb).client.mint({ scheme: 'nvm:card-delegation', network: 'stripe', planId: SANDBOX_PLANS.basic, delegationId: sb.delegationId }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DelegationExpiredError);
     expect(error).toMatchObject({ bckCode: 'BCK.X402.0021', status: 402 });
+  });
+
+  it('a revoked delegation is DelegationUnusableError (BCK.X402.0020)', async () => {
+    const sb = await sandbox();
+    sb.world.delegations.get(sb.delegationId)!.revoked = true;
+    const error = await make(sb).client.mint(mintFor(sb)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DelegationUnusableError);
+    expect(error).toMatchObject({ bckCode: 'BCK.X402.0020', status: 402, retryable: false });
+  });
+
+  it('an exhausted delegation is DelegationExhaustedError (BCK.X402.0022)', async () => {
+    const sb = await sandbox();
+    const d = sb.world.delegations.get(sb.delegationId)!;
+    d.amountSpentCents = d.spendingLimitCents;
+    const error = await make(sb).client.mint(mintFor(sb)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DelegationExhaustedError);
+    expect(error).toMatchObject({ bckCode: 'BCK.X402.0022', status: 402 });
+  });
+
+  it('a bad API key is InvalidApiKeyError on delegation calls and on mint', async () => {
+    const sb = await sandbox();
+    const { client } = make(sb, forged(sb.apiKey));
+    for (const call of [() => client.listDelegations(), () => client.listPaymentMethods(), () => client.mint(mintFor(sb))]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidApiKeyError);
+      expect(error).toMatchObject({ bckCode: 'BCK.APIKEY.0004', status: 401 });
+    }
+  });
+
+  it('one transient 503 (BCK.X402.0051) on mint is retried: one token, two mint requests', async () => {
+    const sb = await sandbox();
+    sb.faults.inject('mint', { kind: 'status', status: 503, code: 'BCK.X402.0051', message: 'Upstream unavailable' });
+    const { accessToken } = await make(sb).client.mint(mintFor(sb));
+    expect(accessToken.length).toBeGreaterThan(20);
+    expect(sb.stats()).toMatchObject({ mints: 1, mintRequests: 2 });
+  });
+
+  it('a backend that stays unavailable is asked 4 times (3 retries), then a retryable error', async () => {
+    const sb = await sandbox();
+    sb.faults.inject('mint', { kind: 'status', status: 503, code: 'BCK.X402.0051', message: 'Upstream unavailable' }, 10);
+    const error = await make(sb).client.mint(mintFor(sb)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NeverminedBackendError);
+    expect(error).toMatchObject({ status: 503, retryable: true });
+    expect(sb.stats()).toMatchObject({ mints: 0, mintRequests: 4 });
+  });
+
+  it('a refusal is not retried: one mint request for a revoked delegation', async () => {
+    const sb = await sandbox();
+    sb.world.delegations.get(sb.delegationId)!.revoked = true;
+    await make(sb).client.mint(mintFor(sb)).catch(() => undefined);
+    expect(sb.stats().mintRequests).toBe(1);
+  });
+
+  it('a delegation drained elsewhere is replaced on the next mint (autoRenew) and the call is paid', async () => {
+    const sb = await sandbox();
+    const { nevermined } = make(sb);
+    const store = new MemoryStore();
+    const options: PayingFetchOptions = {
+      nevermined: { ...nevermined, paymentMethodId: sb.paymentMethodId },
+      policy: { budget: { lifetimeCents: 5000 }, delegation: { spendingLimitCents: 500 }, autoRenew: true },
+      clock: () => sb.world.now(),
+      backendRetryDelayMs: 5,
+      store,
+    };
+    expect((await createPayingFetch(options)(`${sb.sellerUrl}/metered`)).status).toBe(200);
+    for (const d of sb.world.delegations.values()) d.amountSpentCents = d.spendingLimitCents; // spent by another process
+    const before = sb.world.delegations.size;
+    // A fresh process over the same store: no cached token, so its first mint meets the drained delegation.
+    expect((await createPayingFetch(options)(`${sb.sellerUrl}/metered`)).status).toBe(200);
+    expect(sb.world.delegations.size).toBe(before + 1);
   });
 
   it('pays 20 calls through payingFetch with one mint', async () => {
