@@ -1,0 +1,14 @@
+import { PayingFetchError } from './paying-fetch-error.js';
+
+/**
+ * A vendor sold a key that cannot ride on a request (control characters, not header-safe, too
+ * long). The purchase is recorded as paid; the key itself is never stored, logged or carried here.
+ */
+export class UnusableKeyError extends PayingFetchError {
+  readonly provider: string;
+
+  constructor(provider: string, detail = 'the key it sold cannot be sent in a header') {
+    super('PROVIDER_KEY_UNUSABLE', `The ${provider} key is unusable: ${detail}`);
+    this.provider = provider;
+  }
+}
