@@ -7,6 +7,18 @@ const short = z.string().max(256);
 const text = z.string().max(4096);
 /** Atomic units as a decimal string (x402 `amount` / `maxAmountRequired`). */
 const atomicAmount = z.string().regex(/^[0-9]{1,78}$/);
+/**
+ * A plan id: real ones are decimal uint256 strings, the SDK's docs use `plan-123`. Any visible
+ * ASCII (no spaces, no control characters), bounded; it is only ever sent back (JSON, URL-encoded).
+ */
+const planId = z.string().regex(/^[\x21-\x7e]{1,256}$/);
+/** Drops the named fields a seller sent as JSON `null` (the SDK's settle answer does): read as absent. */
+const withoutNulls = (fields: readonly string[]) => (value: unknown) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  if (!fields.some((f) => record[f] === null)) return value;
+  return Object.fromEntries(Object.entries(record).filter(([k, v]) => !(v === null && fields.includes(k))));
+};
 
 export const acceptExtraSchema = z.looseObject({
   agentId: short.optional(),
@@ -18,8 +30,8 @@ export const acceptExtraSchema = z.looseObject({
 export const paymentRequirementSchema = z.looseObject({
   scheme: short,
   network: short,
-  /** Nevermined: decimal string up to 78 digits. */
-  planId: z.string().regex(/^[0-9]{1,78}$/).optional(),
+  /** Nevermined: a decimal string up to 78 digits in practice; any bounded printable id accepted. */
+  planId: planId.optional(),
   amount: atomicAmount.optional(),
   maxAmountRequired: atomicAmount.optional(),
   asset: short.optional(),
@@ -30,20 +42,42 @@ export const paymentRequirementSchema = z.looseObject({
   extra: acceptExtraSchema.optional(),
 });
 
+/**
+ * `accepts[]`: an entry that is malformed is dropped, not the whole challenge (another entry may be
+ * payable). At least one well-formed entry is required.
+ */
+const acceptsSchema = z
+  .array(z.unknown())
+  .min(1)
+  .max(32)
+  .transform((entries, ctx) => {
+    const wellFormed: PaymentRequirement[] = [];
+    for (const entry of entries) {
+      const parsed = paymentRequirementSchema.safeParse(entry);
+      if (parsed.success) wellFormed.push(parsed.data);
+    }
+    if (wellFormed.length === 0) {
+      const first = paymentRequirementSchema.safeParse(entries[0]).error?.issues[0];
+      ctx.addIssue({ code: 'custom', message: `no well-formed entry (first: ${first?.path.join('.') || 'entry'}: ${first?.message ?? 'invalid'})` });
+      return z.NEVER;
+    }
+    return wellFormed;
+  });
+
 export const paymentRequiredV2Schema = z.looseObject({
   x402Version: z.literal(2),
   error: text.optional(),
   resource: z
     .looseObject({ url: text, description: text.optional(), mimeType: short.optional() })
     .optional(),
-  accepts: z.array(paymentRequirementSchema).min(1).max(32),
+  accepts: acceptsSchema,
   extensions: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const paymentRequiredV1Schema = z.looseObject({
   x402Version: z.literal(1),
   error: text.optional(),
-  accepts: z.array(paymentRequirementSchema).min(1).max(32),
+  accepts: acceptsSchema,
 });
 
 export const paymentRequiredSchema = z.discriminatedUnion('x402Version', [
@@ -53,7 +87,7 @@ export const paymentRequiredSchema = z.discriminatedUnion('x402Version', [
 
 const creditsSchema = z.union([z.string().max(80), z.number().int()]).transform(String);
 
-export const settlementReceiptSchema = z.looseObject({
+const receiptFields = z.looseObject({
   success: z.boolean(),
   transaction: short.optional(),
   network: short.optional(),
@@ -63,6 +97,12 @@ export const settlementReceiptSchema = z.looseObject({
   payer: short.optional(),
   errorReason: text.optional(),
 });
+
+/** `payment-response`; its optional fields may be JSON `null`. */
+export const settlementReceiptSchema = z.preprocess(
+  withoutNulls(['transaction', 'network', 'creditsRedeemed', 'remainingBalance', 'orderTx', 'payer', 'errorReason']),
+  receiptFields,
+);
 
 /** The decoded access token, only as far as paying-fetch needs to look into it. */
 export const accessTokenSchema = z.looseObject({

@@ -37,7 +37,7 @@ describe('the payment-required header', () => {
     ['not JSON', Buffer.from('{oops').toString('base64')],
     ['no accepts', b64({ x402Version: 2, accepts: [] })],
     ['unknown version', b64({ ...v2, x402Version: 9 })],
-    ['plan id that is not a decimal string', b64({ ...v2, accepts: [{ ...v2.accepts[0], planId: '0xabc' }] })],
+    ['its only entry with a plan id that is not printable', b64({ ...v2, accepts: [{ ...v2.accepts[0], planId: 'plan 1\n' }] })],
     ['wrong types', b64({ ...v2, accepts: [{ scheme: 1, network: null }] })],
   ])('rejects %s with a typed error', (_name, value) => {
     expect(() => decodePaymentRequiredHeader(value)).toThrow(InvalidPaymentDataError);
