@@ -1,60 +1,6 @@
 // Lua run inside Redis: each script is one atomic step, one round trip.
 
-/** The rule of usage.ts, in Lua (kept identical: the contract suite checks both). */
-const COUNTS = `
-local function counts(e, l, now)
-  if e.state == 'released' then return false end
-  local kindOk = false
-  for _, k in ipairs(l.kinds) do if k == e.kind then kindOk = true end end
-  if not kindOk then return false end
-  if l.origin ~= nil and e.origin ~= l.origin then return false end
-  if l.planId ~= nil and e.planId ~= l.planId then return false end
-  if l.note ~= nil and e.note ~= l.note then return false end
-  if l.windowMs ~= nil then return e.endAt > now - l.windowMs and e.startAt <= now end
-  return true
-end
-local function usage(all, l, now)
-  local used = 0
-  for _, e in ipairs(all) do
-    if counts(e, l, now) then
-      if l.counts then used = used + 1 else used = used + e.amountCents end
-    end
-  end
-  return used
-end
-local function decodeAll(key)
-  local out = {}
-  for i, v in ipairs(redis.call('HVALS', key)) do out[i] = cjson.decode(v) end
-  return out
-end
-`;
-
-/** KEYS[1] entries hash; ARGV entry json, limits json, now. Returns {1, entryJson} or {0, limitIndex, used}. */
-export const RESERVE = `${COUNTS}
-local entry = cjson.decode(ARGV[1])
-local limits = cjson.decode(ARGV[2])
-local now = tonumber(ARGV[3])
-local existing = redis.call('HGET', KEYS[1], entry.id)
-if existing then return {1, existing} end
-entry.state = 'reserved'
-local all = decodeAll(KEYS[1])
-for i, l in ipairs(limits) do
-  if counts(entry, l, now) then
-    local used = usage(all, l, now)
-    local adding = entry.amountCents
-    if l.counts then adding = 1 end
-    if used + adding > l.max then return {0, tostring(i), tostring(used)} end
-  end
-end
-local json = cjson.encode(entry)
-redis.call('HSET', KEYS[1], entry.id, json)
-return {1, json}
-`;
-
-/** KEYS[1] entries hash; ARGV limit json, now. Returns the usage as a string. */
-export const USAGE = `${COUNTS}
-return tostring(usage(decodeAll(KEYS[1]), cjson.decode(ARGV[1]), tonumber(ARGV[2])))
-`;
+// The ledger's scripts (reserve, usage, settle, compact) are in redis-ledger-scripts.ts.
 
 /** KEYS[1] hash; ARGV id, patch json. Merges the patch into the stored json object. */
 export const PATCH = `

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { ADD_UNITS, APPEND_RECEIPT, PATCH, RESERVE, TRY_LOCK, UNLOCK, USAGE } from './redis-scripts.js';
+import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
+import { COMPACT, RESERVE, SETTLE, USAGE } from './redis-ledger-scripts.js';
+import { scopeId } from './scope.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 type Scripted = Redis & {
-  pfReserve(key: string, entry: string, limits: string, now: number): Promise<[number, string, string?]>;
-  pfUsage(key: string, limit: string, now: number): Promise<string>;
+  pfReserve(entries: string, scopes: string, future: string, prefix: string, entry: string, limits: string, now: number): Promise<[number, string, string?]>;
+  pfUsage(entries: string, scopes: string, future: string, prefix: string, limit: string, now: number): Promise<string>;
+  pfSettle(entries: string, scopes: string, settled: string, prefix: string, id: string, change: string): Promise<number>;
+  pfCompact(entries: string, scopes: string, settled: string, future: string, prefix: string, cutoff: number, batch: number): Promise<number>;
   pfPatch(key: string, id: string, patch: string): Promise<number>;
   pfAddUnits(key: string, id: string, delta: number): Promise<number | null>;
   pfAppendReceipt(zset: string, hash: string, id: string, at: number, json: string, max: number): Promise<number>;
@@ -19,7 +23,18 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Receipts kept (the oldest are trimmed). Default 1,000,000. */
   maxReceipts?: number;
+  /**
+   * Settled ledger entries that ended longer ago than this are compacted: folded into one running
+   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits with
+   * longer windows are refused. Default 7 days.
+   */
+  compactAfterMs?: number;
 }
+
+/** Entries compacted per script run: each run is short, so Redis never stalls on it. */
+const COMPACT_BATCH = 1_000;
+/** A store compacts at most this often (after a reservation), unless the last run was full. */
+const COMPACT_EVERY_MS = 60_000;
 
 const definedOnly = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -33,15 +48,22 @@ export class RedisStore implements Store {
   readonly #k: (name: string) => string;
   readonly #maxReceipts: number;
   readonly #owned: boolean;
+  readonly #prefix: string;
+  readonly #compactAfterMs: number;
+  #lastCompaction = 0;
+  #compacting: Promise<number> | undefined;
 
   constructor(redis: Redis, options: RedisStoreOptions = {}, owned = false) {
     const prefix = options.prefix ?? 'default';
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigurationError('Redis store prefix must be 1-64 of [A-Za-z0-9_.:-]');
     this.#k = (name) => `{pf:${prefix}}:${name}`;
+    this.#prefix = this.#k('');
+    this.#compactAfterMs = options.compactAfterMs ?? 7 * 86_400_000;
     this.#maxReceipts = options.maxReceipts ?? 1_000_000;
     this.#owned = owned;
     const scripts: Array<[string, number, string]> = [
-      ['pfReserve', 1, RESERVE], ['pfUsage', 1, USAGE], ['pfPatch', 1, PATCH], ['pfAddUnits', 1, ADD_UNITS],
+      ['pfReserve', 3, RESERVE], ['pfUsage', 3, USAGE], ['pfSettle', 3, SETTLE], ['pfCompact', 4, COMPACT],
+      ['pfPatch', 1, PATCH], ['pfAddUnits', 1, ADD_UNITS],
       ['pfAppendReceipt', 2, APPEND_RECEIPT], ['pfTryLock', 2, TRY_LOCK], ['pfUnlock', 1, UNLOCK],
     ];
     for (const [name, numberOfKeys, lua] of scripts) {
@@ -63,14 +85,43 @@ export class RedisStore implements Store {
     return new RedisStore(redis, options, true);
   }
 
+  /** A limit as the scripts take it: its scope id attached (see redis-ledger-scripts.ts). */
+  #scoped(limit: LimitCheck): object {
+    if (limit.windowMs !== undefined && limit.windowMs >= this.#compactAfterMs) {
+      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs above it (it is ${this.#compactAfterMs})`);
+    }
+    return { ...definedOnly(limit), sid: scopeId(limit) };
+  }
+
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
-    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), JSON.stringify(definedOnly(entry)), JSON.stringify(limits.map(definedOnly)), now);
+    const scoped = JSON.stringify(limits.map((l) => this.#scoped(l)));
+    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), this.#k('scopes'), this.#k('future'), this.#prefix, JSON.stringify(definedOnly(entry)), scoped, now);
+    this.#maybeCompact(now);
     if (ok === 1) return { ok: true, entry: JSON.parse(a) as LedgerEntry };
     return { ok: false, violated: limits[Number(a) - 1]!, used: Number(b) };
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    await this.#redis.pfPatch(this.#k('entries'), id, JSON.stringify(definedOnly(change)));
+    await this.#redis.pfSettle(this.#k('entries'), this.#k('scopes'), this.#k('settled'), this.#prefix, id, JSON.stringify(definedOnly(change)));
+  }
+
+  /**
+   * Compacts settled entries that ended before `now - compactAfterMs`, in batches; returns how
+   * many left the ledger. Runs on its own after reservations (at most once a minute); callable.
+   */
+  async compact(now: number = Date.now()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('scopes'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH);
+      total += done;
+      if (done < COMPACT_BATCH) return total;
+    }
+  }
+
+  #maybeCompact(now: number): void {
+    if (this.#compacting || now - this.#lastCompaction < COMPACT_EVERY_MS) return;
+    this.#lastCompaction = now;
+    this.#compacting = this.compact(now).catch(() => 0).finally(() => (this.#compacting = undefined));
   }
 
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
@@ -86,7 +137,7 @@ export class RedisStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    return Number(await this.#redis.pfUsage(this.#k('entries'), JSON.stringify(definedOnly(limit)), now));
+    return Number(await this.#redis.pfUsage(this.#k('entries'), this.#k('scopes'), this.#k('future'), this.#prefix, JSON.stringify(this.#scoped(limit)), now));
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
@@ -177,6 +228,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#compacting;
     if (this.#owned) await this.#redis.quit();
   }
 }

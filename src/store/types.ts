@@ -26,6 +26,8 @@ export interface LedgerEntry {
   /** Provider transaction (pi_...) of a charge. */
   transactionId?: string | undefined;
   note?: string | undefined;
+  /** Set on a store's compacted total: how many settled entries it stands for (counts limits count them all). */
+  compactedCount?: number | undefined;
 }
 
 /** A limit a reservation must fit in, evaluated atomically with it. */

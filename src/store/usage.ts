@@ -17,6 +17,6 @@ export function counts(entry: LedgerEntry, limit: LimitCheck, now: number): bool
 
 export function usageOf(entries: Iterable<LedgerEntry>, limit: LimitCheck, now: number): number {
   let used = 0;
-  for (const entry of entries) if (counts(entry, limit, now)) used += limit.counts ? 1 : entry.amountCents;
+  for (const entry of entries) if (counts(entry, limit, now)) used += limit.counts ? (entry.compactedCount ?? 1) : entry.amountCents;
   return used;
 }

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import type { LimitCheck } from './types.js';
+
+/** Scope ids already computed: limits are rebuilt per call, their scopes are few. */
+const ids = new Map<string, string>();
+
+/**
+ * What a limit counts, whatever its window and maximum: its kinds, origin, plan, note, and sum or
+ * count. Limits with one scope share running totals (a lifetime budget and a daily one, say).
+ */
+export function scopeId(limit: LimitCheck): string {
+  const key = JSON.stringify([[...limit.kinds].sort(), limit.origin ?? null, limit.planId ?? null, limit.note ?? null, limit.counts === true]);
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 24);
+    if (ids.size > 10_000) ids.clear();
+    ids.set(key, id);
+  }
+  return id;
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { EntryKind, EntryState, LedgerEntry, LimitCheck } from '../../src/store/types.js';
+import { redisUrl } from './stores.js';
+
+const T0 = 1_700_000_000_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A small seeded generator: the same run every time, so a failure can be replayed. */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s % n;
+  };
+}
+
+const KINDS: EntryKind[] = ['delegation', 'purchase', 'pack', 'charge'];
+const ORIGINS = [undefined, 'https://a', 'https://b'];
+const STATES: EntryState[] = ['committed', 'released', 'unknown', 'reserved'];
+
+function limits(r: (n: number) => number): LimitCheck[] {
+  const pick = <T>(xs: T[]): T => xs[r(xs.length)]!;
+  return Array.from({ length: 3 }, (_, i) => ({
+    name: `l${i}`,
+    windowMs: pick([undefined, HOUR, DAY, 90_000]),
+    max: 1 + r(5_000),
+    counts: r(4) === 0,
+    kinds: KINDS.filter(() => r(2) === 0).concat(pick(KINDS)),
+    origin: pick(ORIGINS),
+    planId: r(3) === 0 ? pick(['1', '2']) : undefined,
+    note: r(5) === 0 ? 'renewal' : undefined,
+  }));
+}
+
+describe.skipIf(!redisUrl)('the Redis ledger keeps running totals', () => {
+  // One difference, on purpose: an entry that had started when it was reserved counts from then on,
+  // even for a caller whose clock is behind the reserver's (the safe side under clock skew).
+  it('answers every reservation and usage exactly as the memory store scanning its entries (2,000 random steps)', async () => {
+    const redis = await RedisStore.connect(redisUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY }); // no compaction: the memory store keeps all
+    const memory = new MemoryStore();
+    const r = rng(19);
+    const ids: string[] = [];
+    let now = T0;
+    try {
+      for (let step = 0; step < 2_000; step += 1) {
+        now += r(4) === 0 ? r(3 * HOUR) : r(60_000);
+        const op = r(10);
+        if (op < 5) {
+          const startAt = r(10) === 0 ? now + r(2 * HOUR) : now - r(HOUR);
+          const entry: LedgerEntry = {
+            id: `e${step}`, kind: KINDS[r(4)]!, state: 'reserved', amountCents: r(500), startAt, endAt: startAt + (r(2) ? 0 : r(2 * DAY)),
+            origin: ORIGINS[r(3)], planId: r(2) ? '1' : '2', note: r(4) === 0 ? 'renewal' : undefined,
+          };
+          const ls = limits(r);
+          expect(await redis.reserve(entry, ls, now), `step ${step}`).toEqual(await memory.reserve(entry, ls, now));
+          ids.push(entry.id);
+        } else if (op < 8 && ids.length > 0) {
+          const id = ids[r(ids.length)]!;
+          const change = { state: STATES[r(4)]!, amountCents: r(2) ? r(500) : undefined, endAt: r(3) === 0 ? now + r(DAY) - r(DAY) : undefined };
+          await redis.settle(id, change);
+          await memory.settle(id, change);
+        } else {
+          for (const limit of limits(r)) {
+            const at = now; // callers ask at their present, which only moves forward
+            expect(await redis.usage(limit, at), `step ${step}`).toBe(await memory.usage(limit, at));
+          }
+        }
+      }
+    } finally {
+      await redis.close();
+    }
+  }, 120_000);
+
+  it('compacts settled entries of ended windows: the ledger shrinks, every total stays the same', async () => {
+    const store = await RedisStore.connect(redisUrl, { prefix: `rc-${randomUUID().slice(0, 8)}`, compactAfterMs: 2 * DAY });
+    const lifetime: LimitCheck = { name: 'budget.lifetime', max: 1e9, kinds: ['purchase', 'delegation'] };
+    const counted: LimitCheck = { name: 'count', max: 1e9, counts: true, kinds: ['purchase'], origin: 'https://a' };
+    const day: LimitCheck = { name: 'budget.perDay', windowMs: DAY, max: 1e9, kinds: ['purchase', 'delegation'] };
+    try {
+      for (let i = 0; i < 300; i += 1) {
+        const at = T0 + i * 60_000;
+        const e: LedgerEntry = { id: `old${i}`, kind: 'purchase', state: 'reserved', amountCents: 10, startAt: at, endAt: at, origin: i % 2 ? 'https://a' : 'https://b' };
+        await store.reserve(e, [lifetime, counted, day], at);
+        await store.settle(e.id, { state: i % 3 === 0 ? 'released' : 'committed' });
+      }
+      const later = T0 + 10 * DAY;
+      await store.reserve({ id: 'live', kind: 'delegation', state: 'reserved', amountCents: 500, startAt: later, endAt: later + DAY }, [lifetime], later);
+      const before = { lifetime: await store.usage(lifetime, later), counted: await store.usage(counted, later), day: await store.usage(day, later) };
+      expect(before).toEqual({ lifetime: 200 * 10 + 500, counted: 100, day: 500 });
+      await store.compact(later); // (a reservation may have started it already)
+      const entries = await store.entries();
+      expect(entries.length).toBeLessThanOrEqual(3); // 'live' and one compacted total per origin
+      expect(await store.getEntry('old1')).toBeUndefined();
+      expect(await store.getEntry('live')).toMatchObject({ state: 'reserved' });
+      expect({ lifetime: await store.usage(lifetime, later), counted: await store.usage(counted, later), day: await store.usage(day, later) }).toEqual(before);
+      // A limit never seen before is built from what is left, compacted totals included.
+      expect(await store.usage({ name: 'fresh', max: 1, kinds: ['purchase'] }, later)).toBe(200 * 10);
+      expect(entries.filter((e) => e.kind === 'purchase').reduce((s, e) => s + e.amountCents, 0)).toBe(200 * 10);
+      await expect(store.usage({ ...day, windowMs: 3 * DAY }, later)).rejects.toThrow(/compactAfterMs/);
+    } finally {
+      await store.close();
+    }
+  });
+});
