@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPayingFetch } from '../fetch/create-paying-fetch.js';
+import { createPayingFetch, type PayingFetch } from '../fetch/create-paying-fetch.js';
 import { getReceipt } from '../fetch/receipts.js';
 import { NeverminedRestClient } from '../nevermined/rest-client.js';
-import { createSandbox, SANDBOX_PLANS } from '../sandbox/index.js';
+import { createSandbox, SANDBOX_PLANS, type Sandbox } from '../sandbox/index.js';
 import { EmbeddedStore } from '../store/embedded-store.js';
 import { dollars, table } from './format.js';
 
@@ -33,20 +33,31 @@ function budgetBar(spentCents: number, limitCents: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/** A state folder of the demo's own: a home that already spent (or has another policy) must not change the demo. */
+function freshHome(): string {
+  return join(mkdtempSync(join(tmpdir(), 'paying-fetch-demo-')), 'state');
+}
+
 /**
  * The demo: a small agent makes paid calls against the built-in sandbox (a local Nevermined
  * backend and a protected seller on 127.0.0.1), with a $20 daily budget. No network, no keys.
+ * It always uses a fresh state (never PAYING_FETCH_HOME) and always closes the sandbox.
  */
 export async function runDemo(stream: NodeJS.WriteStream = process.stdout): Promise<void> {
-  const out = output(stream);
-  const sandbox = await createSandbox({ delegationLimitCents: 2000 });
-  const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
-  // Ledger and receipts on disk, in a fresh folder: each demo run has its own sandbox world.
-  const home = process.env.PAYING_FETCH_HOME ?? join(mkdtempSync(join(tmpdir(), 'paying-fetch-demo-')), 'state');
-  const limitCents = 2000;
-  const pay = createPayingFetch({ nevermined, store: new EmbeddedStore(home), policy: { budget: { perDayCents: limitCents } } });
-  const backend = new NeverminedRestClient(nevermined);
+  const sandbox = await createSandbox({ delegationLimitCents: LIMIT_CENTS });
+  try {
+    await demoCalls(sandbox, freshHome(), output(stream), stream);
+  } finally {
+    await sandbox.close();
+  }
+}
 
+const LIMIT_CENTS = 2000;
+
+async function demoCalls(sandbox: Sandbox, home: string, out: Output, stream: NodeJS.WriteStream): Promise<void> {
+  const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
+  const store = new EmbeddedStore(home);
+  const pay = createPayingFetch({ nevermined, store, policy: { budget: { perDayCents: LIMIT_CENTS } } });
   let mints = 0;
   pay.on('mint', (e) => {
     mints += 1;
@@ -55,7 +66,8 @@ export async function runDemo(stream: NodeJS.WriteStream = process.stdout): Prom
   pay.on('blocked', (e) => out.line(`  blocked   ${e.reason}: ${e.detail}`));
 
   const routes = [...Array(12).fill('/weather'), '/premium', '/premium', '/free'] as string[];
-  out.line(`paying-fetch demo: seller ${sandbox.sellerUrl}, backend ${sandbox.backendUrl}\n`);
+  out.line(`paying-fetch demo: seller ${sandbox.sellerUrl}, backend ${sandbox.backendUrl}`);
+  out.line(`state: ${home} (fresh for this run)\n`);
   for (const [i, route] of routes.entries()) {
     const res = await pay(`${sandbox.sellerUrl}${route}?call=${i + 1}`);
     await res.arrayBuffer();
@@ -63,27 +75,31 @@ export async function runDemo(stream: NodeJS.WriteStream = process.stdout): Prom
     const charged = receipt?.orderTx ? `card charged (${receipt.orderTx.slice(0, 10)}…)` : '';
     out.line(`  call ${String(i + 1).padStart(2)}   ${route.padEnd(9)} -> ${res.status}  credits left ${receipt?.remainingBalance ?? '-'}  ${charged}`.trimEnd());
     const stats = sandbox.stats();
-    out.progress(`${budgetBar(stats.chargedCents, limitCents)} ${i + 1}/${routes.length} calls · ${mints} mints · ${dollars(stats.chargedCents)} charged of ${dollars(limitCents)}`);
+    out.progress(`${budgetBar(stats.chargedCents, LIMIT_CENTS)} ${i + 1}/${routes.length} calls · ${mints} mints · ${dollars(stats.chargedCents)} charged of ${dollars(LIMIT_CENTS)}`);
   }
   out.done();
-
-  const delegation = await backend.getDelegation(sandbox.delegationId);
-  const stats = sandbox.stats();
-  const budget = await pay.budget();
   stream.write('\nsummary\n');
-  stream.write(table([
-    { what: 'calls made', value: routes.length },
+  stream.write(table(await summaryRows(sandbox, pay, { calls: routes.length, mints, home })));
+  await store.close();
+}
+
+async function summaryRows(sandbox: Sandbox, pay: PayingFetch, run: { calls: number; mints: number; home: string }) {
+  const delegation = await new NeverminedRestClient({ apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl }).getDelegation(sandbox.delegationId);
+  const stats = sandbox.stats();
+  const day = (await pay.budget()).perDay;
+  return [
+    { what: 'calls made', value: run.calls },
     { what: 'paid responses', value: stats.paidResponses },
-    { what: 'tokens minted', value: mints },
+    { what: 'tokens minted', value: run.mints },
     { what: '402 challenges seen', value: stats.challenges },
     { what: 'card charges', value: stats.charges },
     { what: 'charged in total', value: dollars(stats.chargedCents) },
     { what: 'delegation limit', value: dollars(delegation.spendingLimitCents) },
     { what: 'delegation remaining', value: dollars(delegation.remainingBudgetCents) },
-    { what: 'daily budget', value: dollars(budget.perDay.limitCents) },
-    { what: 'reserved for the delegation', value: dollars(budget.perDay.reservedCents) },
+    { what: 'daily budget', value: dollars(day.limitCents) },
+    { what: 'spent today', value: dollars(day.spentCents) },
+    { what: 'reserved for the delegation, not spent', value: dollars(day.unspentReservedCents) },
     { what: 'basic plan credits left', value: sandbox.world.balance(sandbox.principal, SANDBOX_PLANS.basic) },
-    { what: 'receipts on disk', value: `${(await pay.receipts()).length} in ${home}` },
-  ]));
-  await sandbox.close();
+    { what: 'receipts on disk', value: `${(await pay.receipts()).length} in ${run.home}` },
+  ];
 }

@@ -1,52 +1,37 @@
-import { PayingFetchError } from '../errors/paying-fetch-error.js';
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { ConsentRequiredError } from '../errors/consent-required-error.js';
+import { PaymentOutcomeUnknownError } from '../errors/payment-outcome-unknown-error.js';
+import { PolicyDeniedError } from '../errors/policy-denied-error.js';
+import { ProviderCappedError } from '../errors/provider-capped-error.js';
+import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
+import { networkCause } from './network-cause.js';
+import { UsageError } from './usage-error.js';
 
-/** Documented exit codes of the paying-fetch command. */
+/** Documented exit codes of the paying-fetch command (README, "Exit codes"). */
 export const EXIT = {
   OK: 0,
-  /** The server answered an HTTP error status (>= 400), or reconcile found a gap. */
+  /** The server answered an HTTP error status (>= 400, an unpaid 402 included), or reconcile found a gap. */
   HTTP_ERROR: 1,
-  /** Bad usage or configuration (missing key, bad flag, invalid config file). */
+  /** Bad usage or configuration (bad flag, missing key, invalid config file). */
   USAGE: 2,
-  /** The spending policy refused: budget, cap, velocity, allow/deny list, missing consent. */
+  /** The spending policy refused: budget, cap, velocity, allow/deny list, missing consent, a vendor's cap. */
   REFUSED: 3,
   /** Paying failed: backend error, delegation expired, seller refused, outcome unknown. */
   PAYMENT_FAILED: 4,
+  /** The network failed before any answer: connection refused, DNS, TLS, reset, timeout. */
+  NETWORK: 5,
 } as const;
 
-const REFUSALS = new Set(['BUDGET_EXCEEDED', 'POLICY_DENIED', 'VELOCITY_EXCEEDED', 'CONSENT_REQUIRED', 'PROVIDER_CAPPED']);
+// The classes whose errors mean "the policy said no". When the library groups its errors under
+// bases (a policy refusal, a configuration error, ...), this list becomes one instanceof each.
+const REFUSALS = [BudgetExceededError, VelocityExceededError, PolicyDeniedError, ConsentRequiredError, ProviderCappedError];
 
+/** The exit code for an error: one place, from the error's class. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof PayingFetchError) {
-    if (error.code === 'CONFIGURATION') return EXIT.USAGE;
-    if (REFUSALS.has(error.code)) return EXIT.REFUSED;
-    return EXIT.PAYMENT_FAILED;
-  }
-  if ((error as { code?: string })?.code === 'commander.error') return EXIT.USAGE;
+  if (error instanceof UsageError || error instanceof ConfigurationError) return EXIT.USAGE;
+  if (REFUSALS.some((refusal) => error instanceof refusal)) return EXIT.REFUSED;
+  // A paid request that got no answer is an unknown outcome (reconcile), not a plain network failure.
+  if (!(error instanceof PaymentOutcomeUnknownError) && networkCause(error)) return EXIT.NETWORK;
   return EXIT.PAYMENT_FAILED;
-}
-
-/** What to do about an error, in one line. */
-export function fixFor(error: unknown): string | undefined {
-  const code = (error as { code?: string })?.code;
-  switch (code) {
-    case 'CONFIGURATION':
-      return 'check NVM_API_KEY, NVM_DELEGATION_ID / NVM_PAYMENT_METHOD_ID, and config.json in PAYING_FETCH_HOME';
-    case 'BUDGET_EXCEEDED':
-      return 'wait for the window to roll over, or raise policy.budget in config.json';
-    case 'CONSENT_REQUIRED':
-      return 'grant the named consent (autoRenew / autoTopUp) in config.json, or renew by hand';
-    case 'POLICY_DENIED':
-      return 'the policy allow/deny lists in config.json forbid it';
-    case 'DELEGATION_EXPIRED':
-    case 'DELEGATION_EXHAUSTED':
-    case 'DELEGATION_BUDGET_TOO_SMALL':
-    case 'DELEGATION_UNUSABLE':
-      return 'create a new delegation (or use NVM_PAYMENT_METHOD_ID with policy.autoRenew)';
-    case 'INVALID_API_KEY':
-      return 'NVM_API_KEY is wrong or revoked: create a new key in the Nevermined app';
-    case 'PAYMENT_OUTCOME_UNKNOWN':
-      return 'run `paying-fetch reconcile` before retrying';
-    default:
-      return undefined;
-  }
 }

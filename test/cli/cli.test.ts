@@ -2,27 +2,9 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
 import { sandbox } from '../helpers.js';
 import { tempHome } from '../store/stores.js';
-
-// `npm test` builds first: these run the command users get, dist/cli/main.js, as a process.
-interface Run { code: number | null; stdout: Buffer; stderr: string }
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
-
-function envFor(sb: Sandbox, home = join(tempHome(), 'state')) {
-  return { NVM_API_KEY: sb.apiKey, NVM_BACKEND_URL: sb.backendUrl, NVM_DELEGATION_ID: sb.delegationId, PAYING_FETCH_HOME: home };
-}
+import { CLI, cli, envFor } from './run.js';
 
 describe('the paying-fetch command', () => {
   it('a paid GET: the body on stdout untouched, one summary line on stderr', async () => {
@@ -123,7 +105,7 @@ describe('the paying-fetch command', () => {
   });
 
   it('sandbox starts, prints its environment, and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -2,20 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { createPayingFetch } from '../../fetch/create-paying-fetch.js';
 import { renderHtmlReport } from '../../insight/report-html.js';
 import { spendReport, type GroupBy } from '../../insight/spend.js';
-import { Ledger } from '../../policy/ledger.js';
-import { EmbeddedStore } from '../../store/embedded-store.js';
-import { loadConfig, payingFetchOptions, type GlobalFlags } from '../config.js';
+import { inspect } from '../../insight/inspect.js';
+import { loadConfig, payingFetchOptions, readOnlyStore, type GlobalFlags } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { csv, dollars, table, when } from '../format.js';
-
-const GROUPS: GroupBy[] = ['agent', 'provider', 'origin', 'plan', 'day', 'hour'];
-
-function parseSince(since: string | undefined): number | undefined {
-  if (since === undefined) return undefined;
-  const at = Date.parse(since);
-  if (Number.isNaN(at)) throw Object.assign(new Error(`--since ${since} is not a date`), { code: 'commander.error' });
-  return at;
-}
+import { parseSince } from '../since.js';
+import { budgetRow } from './ledger.js';
 
 export async function balanceCommand(flags: { json?: boolean }, global: GlobalFlags): Promise<number> {
   const config = loadConfig(global);
@@ -25,7 +17,7 @@ export async function balanceCommand(flags: { json?: boolean }, global: GlobalFl
     return EXIT.OK;
   }
   process.stdout.write('budget (local ledger)\n');
-  process.stdout.write(table((['lifetime', 'perHour', 'perDay'] as const).map((w) => ({ window: w, limit: dollars(view.budget[w].limitCents), reserved: dollars(view.budget[w].reservedCents), committed: dollars(view.budget[w].committedCents), remaining: view.budget[w].remainingCents === undefined ? 'no limit' : dollars(view.budget[w].remainingCents) }))));
+  process.stdout.write(table((['lifetime', 'perHour', 'perDay'] as const).map((w) => budgetRow(w, view.budget[w]))));
   process.stdout.write('\ndelegations (backend)\n');
   process.stdout.write(table(view.delegations.map((d) => ({ id: d.delegationId, status: d.status ?? d.error, limit: dollars(d.spendingLimitCents), spent: dollars(d.amountSpentCents), remaining: dollars(d.remainingBudgetCents), expires: d.expiresAt }))));
   process.stdout.write('\nplan credits (backend, and as last reported by sellers)\n');
@@ -36,11 +28,11 @@ export async function balanceCommand(flags: { json?: boolean }, global: GlobalFl
 }
 
 export async function spendCommand(flags: { by?: string; since?: string; json?: boolean; csv?: boolean }, global: GlobalFlags): Promise<number> {
-  const groupBy = (flags.by ?? 'agent') as GroupBy;
-  if (!GROUPS.includes(groupBy)) throw Object.assign(new Error(`--by must be one of ${GROUPS.join(', ')}`), { code: 'commander.error' });
+  const groupBy = (flags.by ?? 'agent') as GroupBy; // commander checked it is one of the groups
+  const since = parseSince(flags.since);
   const config = loadConfig(global);
-  const store = new EmbeddedStore(config.home, { readOnly: true });
-  const report = spendReport(await store.receipts(), { groupBy, since: parseSince(flags.since) });
+  const { store } = readOnlyStore(config.home);
+  const report = spendReport(await store.receipts(), { groupBy, since });
   await store.close();
   if (flags.json) process.stdout.write(JSON.stringify(report) + '\n');
   else if (flags.csv) process.stdout.write(csv(report.rows.map((r) => ({ ...r, outlier: report.outliers.find((o) => o.key === r.key)?.kind ?? '' })), ['key', 'calls', 'chargedCents', 'unpricedCalls', 'millicentsPerCall', 'outlier']));
@@ -52,12 +44,12 @@ export async function spendCommand(flags: { by?: string; since?: string; json?: 
   return EXIT.OK;
 }
 
-export async function reportCommand(flags: { html?: string; since?: string }, global: GlobalFlags): Promise<number> {
-  if (!flags.html) throw Object.assign(new Error('report needs --html <file>'), { code: 'commander.error' });
+export async function reportCommand(flags: { html: string; since?: string }, global: GlobalFlags): Promise<number> {
+  const since = parseSince(flags.since);
   const config = loadConfig(global);
-  const store = new EmbeddedStore(config.home, { readOnly: true });
-  const ledger = new Ledger(store, config.policy, Date.now);
-  const html = renderHtmlReport({ receipts: await store.receipts({ since: parseSince(flags.since) }), budget: await ledger.budget(), generatedAt: Date.now() });
+  const { store } = readOnlyStore(config.home);
+  const view = inspect({ store, policy: config.policy });
+  const html = renderHtmlReport({ receipts: await view.receipts({ since }), budget: await view.budget(), generatedAt: Date.now() });
   await store.close();
   writeFileSync(flags.html, html, { mode: 0o600 });
   process.stderr.write(`paying-fetch: wrote ${flags.html}\n`);

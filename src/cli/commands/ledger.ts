@@ -1,35 +1,44 @@
 import { createPayingFetch } from '../../fetch/create-paying-fetch.js';
-import { Ledger } from '../../policy/ledger.js';
-import { EmbeddedStore } from '../../store/embedded-store.js';
-import { redactKey } from '../../util/redact.js';
-import type { ReceiptRecord } from '../../store/types.js';
-import { loadConfig, payingFetchOptions, type GlobalFlags } from '../config.js';
+import { inspect, type Inspection } from '../../insight/inspect.js';
+import type { WindowView } from '../../policy/budget-view.js';
+import { loadConfig, payingFetchOptions, readOnlyStore, type GlobalFlags } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { csv, dollars, table, when } from '../format.js';
+import { parseSince } from '../since.js';
 
-/** Opens the state read-only: spend can be inspected without a key and without an agent running. */
-function readOnly(global: GlobalFlags): { store: EmbeddedStore; ledger: Ledger } {
+/** Reads the state read-only: spend can be inspected without a key and while an agent runs. */
+async function withInspection<T>(global: GlobalFlags, read: (view: Inspection) => Promise<T>): Promise<T> {
   const config = loadConfig(global);
-  const store = new EmbeddedStore(config.home, { readOnly: true });
-  return { store, ledger: new Ledger(store, config.policy, Date.now) };
+  const { store, empty } = readOnlyStore(config.home);
+  if (empty) process.stderr.write(`paying-fetch: no state yet in ${config.home} (nothing spent there)\n`);
+  try {
+    return await read(inspect({ store, policy: config.policy }));
+  } finally {
+    await store.close();
+  }
+}
+
+const WINDOWS = ['lifetime', 'perHour', 'perDay'] as const;
+
+export function budgetRow(window: string, w: WindowView) {
+  return {
+    window,
+    limit: w.limitCents === undefined ? 'no limit' : dollars(w.limitCents),
+    spent: dollars(w.spentCents),
+    'reserved, not spent': dollars(w.unspentReservedCents),
+    'left to reserve': w.remainingCents === undefined ? '-' : dollars(w.remainingCents),
+  };
 }
 
 export async function budgetCommand(flags: { json?: boolean }, global: GlobalFlags): Promise<number> {
-  const { store, ledger } = readOnly(global);
-  const view = await ledger.budget();
-  await store.close();
+  const view = await withInspection(global, (i) => i.budget());
   if (flags.json) {
     process.stdout.write(JSON.stringify(view) + '\n');
     return EXIT.OK;
   }
-  const rows = (['lifetime', 'perHour', 'perDay'] as const).map((w) => ({
-    window: w,
-    limit: dollars(view[w].limitCents),
-    reserved: dollars(view[w].reservedCents),
-    committed: dollars(view[w].committedCents),
-    remaining: view[w].remainingCents === undefined ? 'no limit' : dollars(view[w].remainingCents),
-  }));
-  process.stdout.write(table(rows));
+  process.stdout.write(table(WINDOWS.map((w) => budgetRow(w, view[w]))));
+  process.stdout.write('\nspent: charged to the card or paid · reserved, not spent: held for open delegations and\n' +
+    'payments in flight (they can still spend it) · left to reserve: room for new delegations and purchases\n');
   if (view.unknownCents) process.stdout.write(`unknown outcomes: ${dollars(view.unknownCents)} (run paying-fetch reconcile)\n`);
   return EXIT.OK;
 }
@@ -37,11 +46,8 @@ export async function budgetCommand(flags: { json?: boolean }, global: GlobalFla
 const RECEIPT_COLUMNS = ['id', 'at', 'method', 'origin', 'path', 'status', 'outcome', 'provider', 'planId', 'delegationId', 'transaction', 'orderTx', 'amountCents', 'creditsRedeemed', 'remainingBalance', 'tokenHash', 'agent'];
 
 export async function receiptsCommand(flags: { since?: string; origin?: string; json?: boolean; csv?: boolean }, global: GlobalFlags): Promise<number> {
-  const { store } = readOnly(global);
-  const since = flags.since === undefined ? undefined : Date.parse(flags.since);
-  if (since !== undefined && Number.isNaN(since)) throw Object.assign(new Error(`--since ${flags.since} is not a date`), { code: 'commander.error' });
-  const receipts: ReceiptRecord[] = await store.receipts({ since, origin: flags.origin });
-  await store.close();
+  const since = parseSince(flags.since);
+  const receipts = await withInspection(global, (i) => i.receipts({ since, origin: flags.origin }));
   if (flags.json) process.stdout.write(JSON.stringify(receipts) + '\n');
   else if (flags.csv) process.stdout.write(csv(receipts.map((r) => ({ ...r, at: new Date(r.at).toISOString() })), RECEIPT_COLUMNS));
   else {
@@ -51,10 +57,7 @@ export async function receiptsCommand(flags: { since?: string; origin?: string; 
 }
 
 export async function keysCommand(flags: { json?: boolean }, global: GlobalFlags): Promise<number> {
-  const config = loadConfig(global);
-  const store = new EmbeddedStore(config.home, { readOnly: true });
-  const keys = (await store.keys()).map(({ apiKey, ...rest }) => ({ ...rest, key: redactKey(apiKey) }));
-  await store.close();
+  const keys = await withInspection(global, (i) => i.keys());
   if (flags.json) process.stdout.write(JSON.stringify(keys) + '\n');
   else process.stdout.write(table(keys.map((k) => ({ provider: k.provider, principal: k.principal, key: k.key, created: when(k.createdAt), lastUsed: when(k.lastUsedAt), lastTopUp: when(k.lastTopUpAt), purchases: k.purchases, units: k.units }))));
   return EXIT.OK;
