@@ -14,6 +14,7 @@ import { redact } from '../util/redact.js';
 import type { RetryKnobs } from '../util/retry-policy.js';
 import type { FetchLike } from '../util/transport.js';
 import { originOf } from '../util/url-parts.js';
+import { isUsableKey } from './key-check.js';
 import type { KeyStore } from './key-store.js';
 import { releaseStalePacks, reservePack, type Consent } from './pack-reservation.js';
 import { readPurchaseAnswer } from './purchase-answer.js';
@@ -66,7 +67,7 @@ type Completed = { kind: 'bought'; key: KeyRecord } | { kind: 'refused'; status:
 
 /** Whether `key` is a purchase newer than what the caller saw, and still worth using. */
 export function boughtSince(key: KeyRecord | undefined, seen: KeyRecord | undefined): key is KeyRecord {
-  if (!key || key.apiKey === '' || (key.units !== undefined && key.units <= 0)) return false;
+  if (!key || !isUsableKey(key.apiKey) || (key.units !== undefined && key.units <= 0)) return false;
   return seen === undefined || key.purchases > seen.purchases;
 }
 

@@ -22,6 +22,8 @@ export interface VendorSettings {
   exhaustion: '402' | '429';
   /** Answer top-ups with `apiKey: null, toppedUp: true` (You.com style). */
   nullKeyOnTopUp: boolean;
+  /** A hostile vendor: sell this exact key text (control characters, over-long, ...) instead of a fresh one. */
+  soldKey?: string | undefined;
 }
 
 export interface VendorCounters {
@@ -64,7 +66,7 @@ export function vendorHandler(world: World, faults: FaultQueue, settings: Vendor
           existing.credits += settings.creditsPerPack;
           answer = settings.nullKeyOnTopUp ? { status: 'ok', apiKey: null, toppedUp: true } : { status: 'topped_up', apiKey: existing.apiKey };
         } else {
-          const key: VendorKey = { apiKey: 'exa_' + randomBytes(16).toString('hex'), principal: record.principal, credits: settings.creditsPerPack };
+          const key: VendorKey = { apiKey: settings.soldKey ?? 'exa_' + randomBytes(16).toString('hex'), principal: record.principal, credits: settings.creditsPerPack };
           keys.set(record.principal, key);
           answer = { status: 'provisioned', apiKey: key.apiKey, expiresAt: new Date(world.now() + 365 * 24 * 3600 * 1000).toISOString() };
         }
