@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/redis.ts'],
+    globalSetup: ['test/setup/redis.ts', 'test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -6,7 +6,7 @@ export type * from './fetch/events.js';
 export { getReceipt } from './fetch/receipts.js';
 export { optionsFromEnv } from './fetch/from-env.js';
 export * from './errors/index.js';
-export { NeverminedRestClient, NeverminedSdkAdapter, type NeverminedClient, type PaymentsLike, type MintRequest, type DelegationTerms } from './nevermined/index.js';
+export type { PaymentsLike } from './nevermined/sdk-adapter.js';
 export type { Delegation, PaymentMethod, DelegationTransaction } from './nevermined/schemas.js';
 export type { PaymentRequired, PaymentRequirement, SettlementReceipt } from './x402/schemas.js';
 
@@ -19,10 +19,11 @@ export type { Store, LedgerStore, ReceiptStore, KeyStore, SecretStore, LeaseStor
 export { MemoryStore } from './store/memory-store.js';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './store/embedded-store.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export { withStoreErrors } from './store/with-store-errors.js';
 export { defaultHome } from './store/state-dir.js';
 export type { ReconcileReport } from './nevermined/reconcile.js';
 export { payingMcp, bearerFetch, type McpClientLike, type McpCallParams, type McpToolResult, type PayingMcpOptions } from './mcp/index.js';
-export { paymentEngine, type PaymentEngine } from './fetch/create-paying-fetch.js';
-export type { SchemePlugin, SchemeClientLike, Candidate, SelectRequirement, OnPermit2AllowanceRequired } from './fetch/scheme-plugins.js';
-export { KNOWN_ASSETS, priceInCents, type AssetInfo } from './x402/assets.js';
-export { spendReport, renderHtmlReport, type GroupBy, type SpendRow, type SpendReport, type SpendOptions, type Outlier, type Balances, type DelegationBalance, type PlanBalanceView, type PackBalance } from './insight/index.js';
+export type { SchemePlugin, SchemeClientLike, Candidate, NeverminedCandidate, SchemeCandidate, SelectRequirement, OnPermit2AllowanceRequired } from './engine/scheme-plugins.js';
+export type { AssetInfo } from './x402/assets.js';
+export type { GroupBy, SpendRow, SpendReport, SpendOptions, Outlier, Balances, DelegationBalance, PlanBalanceView, PackBalance } from './insight/index.js';

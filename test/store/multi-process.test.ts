@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { EXA_PLAN_ID, type Sandbox } from '../../src/sandbox/index.js';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/types.js';
 import { startAgent } from '../fixtures/run-agent.js';
 import { sandbox } from '../helpers.js';
-import { redisUrl, tempHome } from './stores.js';
+import { postgresUrl, redisUrl, tempHome } from './stores.js';
 
 const BUDGET = 3000; // $30: thirty $1 charges at most
 
@@ -57,6 +58,15 @@ describe('agents in separate processes sharing one budget', () => {
     const prefix = `mp-${randomUUID().slice(0, 8)}`;
     const outcomes = await fourAgents(sb, { kind: 'redis', url: redisUrl, prefix });
     const store = await RedisStore.connect(redisUrl, { prefix });
+    await expectBudgetHeld(sb, store, outcomes);
+    await store.close();
+  }, 120_000);
+
+  it.skipIf(!postgresUrl)('4 processes x 100 paid calls through Postgres never pass the budget', async () => {
+    const sb = await sandbox({ delegationLimitCents: 100 });
+    const prefix = `mp-${randomUUID().slice(0, 8)}`;
+    const outcomes = await fourAgents(sb, { kind: 'postgres', url: postgresUrl, prefix });
+    const store = await PostgresStore.connect(postgresUrl, { prefix });
     await expectBudgetHeld(sb, store, outcomes);
     await store.close();
   }, 120_000);

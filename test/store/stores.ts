@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/types.js';
 
 export const redisUrl = inject('redisUrl');
+export const postgresUrl = inject('postgresUrl');
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'paying-fetch-test-'));
@@ -16,7 +18,7 @@ export function tempHome(): string {
 
 export type StoreMaker = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
-/** The three stores, each made fresh and closed after the test. Redis only when a server is there. */
+/** The stores, each made fresh and closed after the test. Redis and Postgres only when a server is there. */
 export const storeMakers: Array<[string, StoreMaker]> = [
   ['memory', async () => ({ store: new MemoryStore(), cleanup: async () => {} })],
   ['embedded', async () => {
@@ -27,6 +29,12 @@ export const storeMakers: Array<[string, StoreMaker]> = [
   ...(redisUrl
     ? [['redis', async () => {
         const store = await RedisStore.connect(redisUrl, { prefix: `t-${randomUUID().slice(0, 8)}` });
+        return { store, cleanup: () => store.close() };
+      }] as [string, StoreMaker]]
+    : []),
+  ...(postgresUrl
+    ? [['postgres', async () => {
+        const store = await PostgresStore.connect(postgresUrl, { prefix: `t-${randomUUID().slice(0, 8)}`, pool: { max: 20 } });
         return { store, cleanup: () => store.close() };
       }] as [string, StoreMaker]]
     : []),
