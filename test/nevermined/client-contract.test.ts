@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createPayingFetch,
-  DelegationExhaustedError,
-  DelegationExpiredError,
-  DelegationUnusableError,
-  InvalidApiKeyError,
-  MemoryStore,
-  NeverminedBackendError,
-  NeverminedRestClient,
-  NeverminedSdkAdapter,
-  type NeverminedClient,
-  type PayingFetchOptions,
-} from '../../src/index.js';
+import { createPayingFetch, MemoryStore, type PayingFetchOptions } from '../../src/index.js';
+import { DelegationExhaustedError, DelegationExpiredError, DelegationUnusableError, InvalidApiKeyError, NeverminedBackendError } from '../../src/errors/index.js';
+import { NeverminedRestClient, NeverminedSdkAdapter, type NeverminedClient } from '../../src/nevermined/index.js';
 import { SANDBOX_PLANS, type Sandbox } from '../../src/sandbox/index.js';
 import { sandbox } from '../helpers.js';
 import { FakePayments } from './fake-payments-sdk.js';

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DelegationUnusableError,
-  InvalidApiKeyError,
-  NeverminedBackendError,
-  NeverminedRestClient,
-  NeverminedSdkAdapter,
-  type PaymentsLike,
-} from '../../src/index.js';
+import { DelegationUnusableError, InvalidApiKeyError, NeverminedBackendError } from '../../src/errors/index.js';
+import { NeverminedRestClient, NeverminedSdkAdapter, type PaymentsLike } from '../../src/nevermined/index.js';
 import { PaymentsError } from './fake-payments-sdk.js';
 
 const delegation = (n: number) => ({ delegationId: `d-${n}`, status: 'Active', spendingLimitCents: '500', amountSpentCents: '0', remainingBudgetCents: '500' });
