@@ -59,14 +59,17 @@ export interface BlockedEvent {
   error?: Error;
 }
 
-export type { BudgetWarning as BudgetWarningEvent } from '../policy/ledger.js';
-import type { BudgetWarning } from '../policy/ledger.js';
+export type { BudgetWarning as BudgetWarningEvent, BudgetReservedWarning as BudgetReservedWarningEvent } from '../policy/ledger.js';
+import type { BudgetReservedWarning, BudgetWarning } from '../policy/ledger.js';
 
 export type { PurchaseEvent } from '../providers/key-manager.js';
 import type { PurchaseEvent } from '../providers/key-manager.js';
 
 export interface PayingFetchEvents {
+  /** What was spent passed policy.budgetWarningPercent of a budget. */
   'budget-warning': BudgetWarning;
+  /** Spent plus reserved (open delegations) passed it: new reservations will soon be refused. */
+  'budget-reserved-warning': BudgetReservedWarning;
   purchase: PurchaseEvent;
   mint: MintEvent;
   sign: SignEvent;

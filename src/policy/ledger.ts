@@ -2,32 +2,36 @@ import { randomUUID } from 'node:crypto';
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
 import type { EntryKind, LedgerEntry, LimitCheck, Store } from '../store/types.js';
-import { BUDGET_ENTRY_KINDS, budgetLimits, DAY_MS, HOUR_MS, scopedLimits, velocityLimits } from './limits.js';
+import { budgetLimits, scopedLimits, velocityLimits } from './limits.js';
 import type { Policy } from './policy.js';
+import { budgetView, type BudgetView } from './budget-view.js';
 
+/** Event `budget-warning`: what was spent (committed) passed the warning threshold of a budget. */
 export interface BudgetWarning {
+  /** Which budget: `budget.lifetime`, `budget.perHour`, `budget.perDay`. */
   limit: string;
   limitCents: number;
+  /** Money gone in the window: charges, purchases, closed delegations. */
+  spentCents: number;
+  /** Set aside for open delegations and payments in flight, not spent yet. */
+  unspentReservedCents: number;
+  /** spentCents as a percentage of limitCents (rounded down). */
+  percent: number;
+  /** @deprecated the same as spentCents (before 0.2 it also counted reservations). */
   usedCents: number;
+}
+
+/** Event `budget-reserved-warning`: spent plus reserved passed the threshold (reserving more will soon be refused). */
+export interface BudgetReservedWarning {
+  limit: string;
+  limitCents: number;
+  spentCents: number;
+  unspentReservedCents: number;
+  /** (spent + reserved) as a percentage of limitCents (rounded down). */
   percent: number;
 }
 
-export interface WindowView {
-  limitCents: number | undefined;
-  /** Reserved and not yet settled (including unknown outcomes). */
-  reservedCents: number;
-  committedCents: number;
-  /** What can still be reserved; undefined when the window has no limit. */
-  remainingCents: number | undefined;
-}
-
-export interface BudgetView {
-  lifetime: WindowView;
-  perHour: WindowView;
-  perDay: WindowView;
-  /** Reservations whose outcome is unknown (kept until reconciled). */
-  unknownCents: number;
-}
+export type { BudgetView, WindowView } from './budget-view.js';
 
 export interface ReserveRequest {
   kind: EntryKind;
@@ -49,6 +53,7 @@ export interface ReserveRequest {
 
 /** Reserve -> commit | release over a Store, against the policy's budgets, caps and velocity. */
 export class Ledger {
+  /** Budgets warned about, by `spent:<limit>` / `reserved:<limit>`, until they fall below the threshold. */
   readonly #warned = new Set<string>();
   /**
    * Checks that passed recently, by scope: the per-call checks before spending (caps still open,
@@ -62,6 +67,7 @@ export class Ledger {
     private readonly policy: Policy,
     private readonly now: () => number,
     private readonly onWarning: (warning: BudgetWarning) => void = () => {},
+    private readonly onReservedWarning: (warning: BudgetReservedWarning) => void = () => {},
   ) {}
 
   /** Reserves or throws BudgetExceededError / VelocityExceededError. Nothing is spent before this passes. */
@@ -161,9 +167,10 @@ export class Ledger {
     return Math.max(0, room);
   }
 
-  commit(id: string, amountCents?: number): Promise<void> {
+  async commit(id: string, amountCents?: number): Promise<void> {
     this.#forgetPasses();
-    return this.store.settle(id, { state: 'committed', amountCents });
+    await this.store.settle(id, { state: 'committed', amountCents });
+    await this.#warnIfNeeded(this.now());
   }
 
   /** Only for a definitive failure before any charge. */
@@ -179,39 +186,43 @@ export class Ledger {
   }
 
   /** A delegation ended: what it actually spent is committed, the rest of its reservation freed. */
-  close(id: string, spentCents: number): Promise<void> {
+  async close(id: string, spentCents: number): Promise<void> {
     this.#forgetPasses();
-    return this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
+    await this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
+    await this.#warnIfNeeded(this.now());
   }
 
   async budget(): Promise<BudgetView> {
-    const now = this.now();
-    const entries = (await this.store.entries()).filter((e) => BUDGET_ENTRY_KINDS.includes(e.kind) && e.state !== 'released');
-    const view = (windowMs: number | undefined, limitCents: number | undefined): WindowView => {
-      const inWindow = entries.filter((e) => windowMs === undefined || (e.endAt > now - windowMs && e.startAt <= now));
-      const reserved = inWindow.filter((e) => e.state !== 'committed').reduce((s, e) => s + e.amountCents, 0);
-      const committed = inWindow.filter((e) => e.state === 'committed').reduce((s, e) => s + e.amountCents, 0);
-      return { limitCents, reservedCents: reserved, committedCents: committed, remainingCents: limitCents === undefined ? undefined : Math.max(0, limitCents - reserved - committed) };
-    };
-    return {
-      lifetime: view(undefined, this.policy.budget?.lifetimeCents),
-      perHour: view(HOUR_MS, this.policy.budget?.perHourCents),
-      perDay: view(DAY_MS, this.policy.budget?.perDayCents),
-      unknownCents: entries.filter((e) => e.state === 'unknown').reduce((s, e) => s + e.amountCents, 0),
-    };
+    return budgetView(await this.store.entries(), this.policy, this.now());
   }
 
+  /**
+   * Warns once per crossing: on what was spent (`budget-warning`) and, separately, on spent plus
+   * reserved (`budget-reserved-warning`): a delegation's reservation is not money gone.
+   */
   async #warnIfNeeded(now: number): Promise<void> {
+    if (budgetLimits(this.policy).length === 0) return;
     const threshold = this.policy.budgetWarningPercent ?? 80;
-    for (const limit of budgetLimits(this.policy)) {
-      const used = await this.store.usage(limit, now);
-      const percent = limit.max === 0 ? 100 : Math.floor((used * 100) / limit.max);
-      if (percent >= threshold && !this.#warned.has(limit.name)) {
-        this.#warned.add(limit.name);
-        this.onWarning({ limit: limit.name, limitCents: limit.max, usedCents: used, percent });
-      } else if (percent < threshold) {
-        this.#warned.delete(limit.name);
-      }
+    const view = budgetView(await this.store.entries(), this.policy, now);
+    for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
+      if (w.limitCents === undefined) continue;
+      const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
+      const spent = percentOf(w.spentCents, w.limitCents);
+      if (this.#crossed(`spent:${name}`, spent >= threshold)) this.onWarning({ ...facts, percent: spent, usedCents: w.spentCents });
+      const held = percentOf(w.spentCents + w.unspentReservedCents, w.limitCents);
+      if (this.#crossed(`reserved:${name}`, held >= threshold)) this.onReservedWarning({ ...facts, percent: held });
     }
   }
+
+  /** True the first time `over` holds since it last did not. */
+  #crossed(key: string, over: boolean): boolean {
+    if (!over) this.#warned.delete(key);
+    if (!over || this.#warned.has(key)) return false;
+    this.#warned.add(key);
+    return true;
+  }
+}
+
+function percentOf(cents: number, limitCents: number): number {
+  return limitCents === 0 ? 100 : Math.floor((cents * 100) / limitCents);
 }

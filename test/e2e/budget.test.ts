@@ -48,7 +48,7 @@ describe('a budget that cannot be overrun', () => {
     expect(await statusOrCode(pay(`${sb.sellerUrl}/weather`))).toBe(200);
     expect(sb.world.delegations.size).toBe(1);
     expect(sb.world.mints[0]?.delegationId).toBe(sb.delegationId);
-    expect((await pay.budget()).lifetime).toEqual({ limitCents: 5000, reservedCents: 2000, committedCents: 0, remainingCents: 3000 });
+    expect((await pay.budget()).lifetime).toEqual({ limitCents: 5000, reservedCents: 2000, committedCents: 0, remainingCents: 3000, spentCents: 100, unspentReservedCents: 1900 });
   });
 
   it('a warm process makes no extra backend calls', async () => {
@@ -142,11 +142,14 @@ describe('caps, lists and velocity', () => {
     expect(error).toBeInstanceOf(VelocityExceededError);
   });
 
-  it('warns when the budget passes 80%', async () => {
+  it('warns when what was spent passes 80%, not when a delegation is reserved (issue 18, 4)', async () => {
     const sb = await sandbox();
     const { pay, events } = cardPayingFetch(sb, { budget: { lifetimeCents: 1000 }, delegation: { spendingLimitCents: 900 } });
+    const warnings = () => events.filter((e) => e.type === 'budget-warning').map((e) => e.event);
     await pay(`${sb.sellerUrl}/metered`);
-    expect(events.filter((e) => e.type === 'budget-warning').map((e) => e.event)).toEqual([{ limit: 'budget.lifetime', limitCents: 1000, usedCents: 900, percent: 90 }]);
+    expect(warnings()).toEqual([]); // $9 reserved for the delegation, $1 spent
+    for (let i = 0; i < 7; i++) await pay(`${sb.sellerUrl}/metered`);
+    expect(warnings()).toEqual([{ limit: 'budget.lifetime', limitCents: 1000, spentCents: 800, unspentReservedCents: 100, usedCents: 800, percent: 80 }]);
   });
 });
 
