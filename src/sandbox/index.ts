@@ -20,6 +20,11 @@ export interface SandboxOptions {
   delegationLimitCents?: number;
   /** Price of one Exa-like key purchase, in cents. Default 700 ($7). */
   packPriceCents?: number;
+  /**
+   * A state folder for paying-fetch to use against this sandbox: `env()` then exports it as
+   * PAYING_FETCH_HOME, so sandbox spending never lands in the real ~/.paying-fetch.
+   */
+  home?: string;
 }
 
 /** Plan ids of the default seller routes (decimal strings, like real Nevermined plan ids). */
@@ -54,7 +59,7 @@ export interface Sandbox {
   route(path: string, route: SellerRoute): void;
   /** Counts of what happened: mints, charges, settlements, requests. */
   stats(): SandboxStats;
-  /** Environment variables that point paying-fetch at this sandbox. */
+  /** Environment variables that point paying-fetch at this sandbox (PAYING_FETCH_HOME when a `home` was given). */
   env(): Record<string, string>;
   close(): Promise<void>;
 }
@@ -150,6 +155,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       NVM_PAYMENT_METHOD_ID: card.id,
       PAYING_FETCH_SELLER_URL: seller.url,
       PAYING_FETCH_VENDOR_URL: vendorServer.url,
+      ...(options.home ? { PAYING_FETCH_HOME: options.home } : {}),
     }),
     close: async () => {
       await Promise.all([close(backend.server), close(seller.server), close(vendorServer.server)]);

@@ -114,6 +114,8 @@ describe('the paying-fetch command', () => {
       if (out.includes('Ctrl-C')) resolve();
     }));
     const seller = out.match(/PAYING_FETCH_SELLER_URL='([^']+)'/)?.[1];
+    // Its own state folder: a user who pastes the export lines never writes into ~/.paying-fetch.
+    expect(out).toMatch(/^export PAYING_FETCH_HOME='[^']*paying-fetch-sandbox-[^']*'$/m);
     expect((await fetch(`${seller}/free`)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGINT');

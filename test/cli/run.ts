@@ -9,14 +9,17 @@ export const CLI = process.env.PAYING_FETCH_CLI ?? 'dist/cli/main.js';
 
 export interface Run { code: number | null; stdout: Buffer; stderr: string; out: string }
 
-export function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+/** Runs the command; one that has not exited after `killAfterMs` is killed (code null): a hang fails, never stalls the suite. */
+export function cli(args: string[], env: Record<string, string | undefined> = {}, killAfterMs = 20_000): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {
+      clearTimeout(killer);
       const stdout = Buffer.concat(out);
       resolve({ code, stdout, stderr: err, out: stdout.toString() });
     });
