@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PaymentOutcomeUnknownError } from '../../src/index.js';
-import { cardPayingFetch, expectNoSecrets, sandbox, tokensSeen } from '../helpers.js';
+import { MemoryStore, PaymentOutcomeUnknownError } from '../../src/index.js';
+import { EXA_PLAN_ID } from '../../src/sandbox/index.js';
+import { cardPayingFetch, exaPayingFetch, expectNoSecrets, sandbox, tokensSeen } from '../helpers.js';
 
 describe('reconcile', () => {
   it('finds a charge the ledger missed, then records it', async () => {
@@ -53,5 +54,55 @@ describe('reconcile', () => {
     expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
     const report = await pay.reconcile();
     expect(report.resolvedUnknown).toEqual([{ receiptId: error.receiptId, outcome: 'no-charge' }]);
+  });
+});
+
+describe('reconcile and credit packs', () => {
+  const packCharge = (sb: Awaited<ReturnType<typeof sandbox>>) => sb.world.charges.find((c) => c.planId === EXA_PLAN_ID)!;
+
+  it('a pack purchase is not a gap: its card charge is matched to the pack, once', async () => {
+    const sb = await sandbox();
+    const { search, pay } = exaPayingFetch(sb);
+    expect((await search()).status).toBe(200);
+    const report = await pay.reconcile();
+    expect(report).toMatchObject({ ok: true, unknownCharges: [], missingCharges: [] });
+    expect(report.packCharges).toEqual([{ delegationId: sb.delegationId, transactionId: packCharge(sb).providerTransactionId, amountCents: 700, entryId: expect.any(String) }]);
+    expect(await pay.reconcile()).toMatchObject({ ok: true, packCharges: [], unknownCharges: [] });
+    // A charge nobody made through paying-fetch is still a gap.
+    const injected = sb.world.injectCharge(sb.delegationId, 700);
+    expect(await pay.reconcile()).toMatchObject({ ok: false, unknownCharges: [{ transactionId: injected.providerTransactionId }] });
+  });
+
+  it('a resumed pack purchase leaves one receipt, paid, with its delegation', async () => {
+    const sb = await sandbox();
+    const store = new MemoryStore();
+    sb.faults.inject('purchase', { kind: 'reset', after: 'work' });
+    sb.faults.inject('purchase', { kind: 'reset' }, 10);
+    const first = exaPayingFetch(sb, { store });
+    const error = (await first.search().catch((e: unknown) => e)) as PaymentOutcomeUnknownError;
+    expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect(error.delegationId).toBe(sb.delegationId);
+    expect(await first.pay.receipts()).toMatchObject([{ id: error.receiptId, outcome: 'unknown', delegationId: sb.delegationId }]);
+    sb.faults.clear();
+    const second = exaPayingFetch(sb, { store });
+    expect((await second.search()).status).toBe(200);
+    const receipts = (await second.pay.receipts()).filter((r) => r.provider === 'exa');
+    expect(receipts).toEqual([expect.objectContaining({ id: error.receiptId, outcome: 'paid', amountCents: 700, delegationId: sb.delegationId, tokenHash: error.tokenHash })]);
+    const report = await second.pay.reconcile();
+    expect(report).toMatchObject({ ok: true, unknownCharges: [], resolvedUnknown: [] });
+    expect(report.packCharges).toHaveLength(1);
+  });
+
+  it('reconcile settles a pack purchase of unknown outcome by its charge', async () => {
+    const sb = await sandbox();
+    sb.faults.inject('purchase', { kind: 'reset', after: 'work' });
+    sb.faults.inject('purchase', { kind: 'reset' }, 10);
+    const { search, pay } = exaPayingFetch(sb);
+    const error = (await search().catch((e: unknown) => e)) as PaymentOutcomeUnknownError;
+    expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
+    const report = await pay.reconcile();
+    expect(report).toMatchObject({ ok: true, unknownCharges: [] });
+    expect(report.resolvedUnknown).toEqual([{ receiptId: error.receiptId, outcome: 'charged', transactionId: packCharge(sb).providerTransactionId }]);
+    expect((await pay.receipts()).find((r) => r.id === error.receiptId)).toMatchObject({ outcome: 'paid', amountCents: 700 });
   });
 });
