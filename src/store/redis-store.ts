@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
 import { COMPACT, RESERVE, SETTLE, USAGE } from './redis-ledger-scripts.js';
@@ -53,7 +53,8 @@ export class RedisStore implements Store {
   #lastCompaction = 0;
   #compacting: Promise<number> | undefined;
 
-  constructor(redis: Redis, options: RedisStoreOptions = {}, owned = false) {
+  /** `redis`: an ioredis client, or an ioredis `Cluster` (every key of a store is in one slot). */
+  constructor(redis: Redis | Cluster, options: RedisStoreOptions = {}, owned = false) {
     const prefix = options.prefix ?? 'default';
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigurationError('Redis store prefix must be 1-64 of [A-Za-z0-9_.:-]');
     this.#k = (name) => `{pf:${prefix}}:${name}`;
@@ -69,7 +70,7 @@ export class RedisStore implements Store {
     for (const [name, numberOfKeys, lua] of scripts) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     }
-    this.#redis = redis as Scripted;
+    this.#redis = redis as unknown as Scripted;
   }
 
   /** Connects with ioredis (an optional peer dependency) to `url`, e.g. redis://127.0.0.1:6379. */

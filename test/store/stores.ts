@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -11,6 +12,7 @@ import type { Store } from '../../src/store/types.js';
 
 export const redisUrl = inject('redisUrl');
 export const postgresUrl = inject('postgresUrl');
+export const redisClusterNodes = inject('redisClusterNodes');
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'paying-fetch-test-'));
@@ -30,6 +32,13 @@ export const storeMakers: Array<[string, StoreMaker]> = [
     ? [['redis', async () => {
         const store = await RedisStore.connect(redisUrl, { prefix: `t-${randomUUID().slice(0, 8)}` });
         return { store, cleanup: () => store.close() };
+      }] as [string, StoreMaker]]
+    : []),
+  ...(redisClusterNodes.length > 0
+    ? [['redis-cluster', async () => {
+        const cluster = new Cluster(redisClusterNodes.map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })));
+        const store = new RedisStore(cluster, { prefix: `t-${randomUUID().slice(0, 8)}` });
+        return { store, cleanup: async () => { await store.close(); await cluster.quit(); } };
       }] as [string, StoreMaker]]
     : []),
   ...(postgresUrl
