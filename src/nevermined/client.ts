@@ -32,6 +32,11 @@ export interface NeverminedClient {
   /** Replaces any secret this client holds (the API key) in `text`: for anything that gets printed. */
   scrub(text: string): string;
   mint(request: MintRequest, signal?: AbortSignal): Promise<{ accessToken: string }>;
+  /**
+   * Mints an access token for an MPP credential (`POST /api/v1/mpp/permissions`, same body as
+   * `mint`). Optional: clients written before MPP need not have it.
+   */
+  mintMpp?(request: MintRequest, signal?: AbortSignal): Promise<{ accessToken: string }>;
   listPaymentMethods(signal?: AbortSignal): Promise<PaymentMethod[]>;
   listDelegations(signal?: AbortSignal): Promise<Delegation[]>;
   getDelegation(delegationId: string, signal?: AbortSignal): Promise<Delegation>;

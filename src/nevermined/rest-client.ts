@@ -64,12 +64,13 @@ export class NeverminedRestClient implements NeverminedClient {
   }
 
   async mint(request: MintRequest, signal?: AbortSignal) {
-    const extra = request.agentId ? { agentId: request.agentId } : {};
-    const body = {
-      accepted: { scheme: request.scheme, network: request.network, planId: request.planId, extra },
-      delegationConfig: { delegationId: request.delegationId },
-    };
-    const answer = await this.#call('mint an access token', 'POST', '/api/v1/x402/permissions', mintResponseSchema, body, signal);
+    const answer = await this.#call('mint an access token', 'POST', '/api/v1/x402/permissions', mintResponseSchema, mintBody(request), signal);
+    return { accessToken: answer.accessToken };
+  }
+
+  /** The MPP mint: the same body as x402's, on its own path (SDK 1.11 `getMppAccessToken`). */
+  async mintMpp(request: MintRequest, signal?: AbortSignal) {
+    const answer = await this.#call('mint an MPP access token', 'POST', '/api/v1/mpp/permissions', mintResponseSchema, mintBody(request), signal);
     return { accessToken: answer.accessToken };
   }
 
@@ -168,4 +169,12 @@ export class NeverminedRestClient implements NeverminedClient {
     }
     return parsed.data;
   }
+}
+
+function mintBody(request: MintRequest) {
+  const extra = request.agentId ? { agentId: request.agentId } : {};
+  return {
+    accepted: { scheme: request.scheme, network: request.network, planId: request.planId, extra },
+    delegationConfig: { delegationId: request.delegationId },
+  };
 }

@@ -62,6 +62,10 @@ export interface PaymentsLike {
     /** In no 1.x release; used when a later one has it. */
     listDelegationTransactions?(delegationId: string): Promise<unknown>;
   };
+  /** SDK 1.11: the MPP buyer's minter. */
+  mpp?: {
+    getMppAccessToken?(planId: string, agentId?: string, options?: SdkTokenOptions): Promise<{ accessToken: string }>;
+  };
   getAccountAddress?(): string | undefined;
 }
 
@@ -117,6 +121,18 @@ export class NeverminedSdkAdapter implements NeverminedClient {
     const answer = await this.#sdk('mint an access token', mintResponseSchema, signal, () =>
       this.#payments.x402.getX402AccessToken(request.planId, request.agentId, options),
     );
+    return { accessToken: answer.accessToken };
+  }
+
+  async mintMpp(request: MintRequest, signal?: AbortSignal) {
+    const mint = this.#payments.mpp?.getMppAccessToken?.bind(this.#payments.mpp);
+    if (!mint) {
+      const fallback = this.#viaFallback('mint an MPP access token');
+      if (!fallback.mintMpp) throw this.#unsupported('mint an MPP access token');
+      return fallback.mintMpp(request, signal);
+    }
+    const options: SdkTokenOptions = { scheme: request.scheme as SdkX402Scheme, network: request.network, delegationConfig: { delegationId: request.delegationId } };
+    const answer = await this.#sdk('mint an MPP access token', mintResponseSchema, signal, () => mint(request.planId, request.agentId, options));
     return { accessToken: answer.accessToken };
   }
 

@@ -105,3 +105,31 @@ describe('SDK errors become the REST path typed errors', () => {
     expect(error.message.length).toBeLessThan(5000);
   });
 });
+
+describe('minting for MPP', () => {
+  const request = { scheme: 'nvm:erc4337', network: 'eip155:84532', planId: 'plan-1', agentId: 'agent-1', delegationId: 'del-1' };
+
+  it('the REST client posts the x402 mint body to /api/v1/mpp/permissions', async () => {
+    const seen: Array<{ path: string; body: unknown }> = [];
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      seen.push({ path: new URL(String(input)).pathname, body: JSON.parse(String(init?.body)) });
+      return Response.json({ accessToken: 'mpp-token' });
+    };
+    const jwt = `e30.${Buffer.from(JSON.stringify({ sub: '0xabc' })).toString('base64url')}.sig`;
+    const client = new NeverminedRestClient({ apiKey: `sandbox:${jwt}`, backendUrl: 'http://127.0.0.1:9', fetch });
+    expect(await client.mintMpp(request)).toEqual({ accessToken: 'mpp-token' });
+    expect(seen).toEqual([{ path: '/api/v1/mpp/permissions', body: { accepted: { scheme: 'nvm:erc4337', network: 'eip155:84532', planId: 'plan-1', extra: { agentId: 'agent-1' } }, delegationConfig: { delegationId: 'del-1' } } }]);
+  });
+
+  it('the SDK adapter mints with payments.mpp.getMppAccessToken (1.11), and says what is missing before 1.11', async () => {
+    const calls: unknown[][] = [];
+    const payments: PaymentsLike = {
+      x402: { getX402AccessToken: async () => ({ accessToken: 'x' }) },
+      mpp: { getMppAccessToken: async (...args: unknown[]) => (calls.push(args), { accessToken: 'mpp-token' }) },
+    };
+    expect(await new NeverminedSdkAdapter({ payments, principal: '0xabc' }).mintMpp(request)).toEqual({ accessToken: 'mpp-token' });
+    expect(calls).toEqual([['plan-1', 'agent-1', { scheme: 'nvm:erc4337', network: 'eip155:84532', delegationConfig: { delegationId: 'del-1' } }]]);
+    const before = new NeverminedSdkAdapter({ payments: { x402: payments.x402 }, principal: '0xabc' });
+    await expect(before.mintMpp(request)).rejects.toMatchObject({ code: 'CONFIGURATION' });
+  });
+});

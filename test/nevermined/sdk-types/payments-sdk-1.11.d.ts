@@ -125,8 +125,17 @@ export declare class DelegationAPI extends BasePaymentsAPI {
   private fetchJSON;
 }
 
+/** 1.11 only (src/mpp/mpp-api.ts); absent before. */
+export declare class MppAPI extends BasePaymentsAPI {
+  static getInstance(options: PaymentOptions): MppAPI;
+  issueChallenge(params: { planId: string; credits: string | number | bigint; agentId?: string; resource: string; httpVerb: string; digest?: string; description?: string }): Promise<{ challenge: string; id: string }>;
+  getMppAccessToken(planId: string, agentId?: string, tokenOptions?: X402TokenOptions): Promise<{ accessToken: string }>;
+  fetch(input: string | URL, init: RequestInit | undefined, options: { delegationConfig: DelegationConfig; agentId?: string; planId?: string; maxCredits?: string | number | bigint }): Promise<unknown>;
+}
+
 export declare class Payments extends BasePaymentsAPI {
   x402: X402TokenAPI;
+  mpp: MppAPI;
   private _delegation?;
   static getInstance(options: PaymentOptions): Payments;
   get delegation(): DelegationAPI;
