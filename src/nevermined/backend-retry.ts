@@ -1,29 +1,21 @@
-import pRetry from 'p-retry';
 import { NeverminedBackendError } from '../errors/backend-error.js';
+import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS, withRetries, type RetryKnobs } from '../util/retry-policy.js';
 
 /** How often and how patiently a backend call is retried: the same for the REST and SDK paths. */
-export interface BackendRetryOptions {
-  /** Retries of transient failures (network, 5xx, BCK.X402.0051). Default 3. */
-  retries?: number | undefined;
-  /** First backoff delay in ms (doubles, jittered, at most 16x). Default 200. */
-  retryDelayMs?: number | undefined;
+export type BackendRetryOptions = RetryKnobs;
+
+export const DEFAULT_BACKEND_RETRIES = DEFAULT_RETRIES;
+export const DEFAULT_BACKEND_RETRY_DELAY_MS = DEFAULT_RETRY_DELAY_MS;
+
+/** A failure the backend (or the SDK's view of it) marked transient: network, 5xx, BCK.X402.0051. */
+export function isTransientBackendFailure(error: unknown): boolean {
+  return error instanceof NeverminedBackendError && error.retryable;
 }
 
-export const DEFAULT_BACKEND_RETRIES = 3;
-export const DEFAULT_BACKEND_RETRY_DELAY_MS = 200;
-
 /**
- * Runs one backend call, retrying only failures the backend marked transient
- * (`NeverminedBackendError.retryable`): one rule for every path that talks to Nevermined.
+ * Runs one backend call under the shared retry policy, retrying only transient failures: one
+ * rule for every path that talks to Nevermined.
  */
 export function withBackendRetries<T>(attempt: () => Promise<T>, options: BackendRetryOptions, signal?: AbortSignal): Promise<T> {
-  const delay = options.retryDelayMs ?? DEFAULT_BACKEND_RETRY_DELAY_MS;
-  return pRetry(attempt, {
-    retries: options.retries ?? DEFAULT_BACKEND_RETRIES,
-    minTimeout: delay,
-    maxTimeout: delay * 16,
-    randomize: true,
-    ...(signal ? { signal } : {}),
-    shouldRetry: ({ error }) => error instanceof NeverminedBackendError && error.retryable,
-  });
+  return withRetries(attempt, options, isTransientBackendFailure, signal);
 }
