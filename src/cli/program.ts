@@ -56,8 +56,18 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     .configureOutput({ outputError: () => {} }) // errors are reported once, by main, as one line or JSON
     .addHelpText('after', HELP_AFTER);
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
-  const run = <F>(action: (flags: F, global: GlobalFlags) => Promise<number>) => async (flags: F) => done(await action(flags, globals()));
+  const run: Run = (action) => async (flags) => done(await action(flags, globals()));
+  addFetchCommand(program, async (url, flags) => done(await fetchCommand(url, flags, globals())));
+  addLocalCommands(program, run);
+  addLedgerCommands(program, run);
+  addInsightCommands(program, run);
+  return program;
+}
 
+/** Wraps a command's function (flags, global flags) -> exit code into a commander action. */
+type Run = <F>(action: (flags: F, global: GlobalFlags) => Promise<number>) => (flags: F) => Promise<void>;
+
+function addFetchCommand(program: Command, action: (url: string, flags: FetchFlags) => Promise<void>): void {
   program
     .command('fetch')
     .description('make a request, paying for it if it asks (the default command)')
@@ -75,8 +85,11 @@ Examples:
   paying-fetch https://api.example.com/paid
   paying-fetch -X POST -H 'content-type: application/json' -d '{"q":"x"}' https://api.example.com/search
   paying-fetch --data-binary @photo.png https://api.example.com/upload --json`)
-    .action(async (url: string, flags: FetchFlags) => done(await fetchCommand(url, flags, globals())));
+    .action(action);
 
+}
+
+function addLocalCommands(program: Command, run: Run): void {
   program
     .command('sandbox')
     .description('run the local Nevermined backend, a protected seller and an Exa-like vendor until Ctrl-C')
@@ -90,6 +103,9 @@ Examples:
     .addHelpText('after', '\nExample:\n  paying-fetch demo')
     .action(run(demoCommand));
 
+}
+
+function addLedgerCommands(program: Command, run: Run): void {
   program
     .command('budget')
     .description('the policy\'s limits and what is spent, reserved and left (reads the state only; no key needed)')
@@ -135,6 +151,9 @@ Examples:
     .addHelpText('after', '\nExample (daily, from cron):\n  paying-fetch reconcile || notify-someone')
     .action(run(reconcileCommand));
 
+}
+
+function addInsightCommands(program: Command, run: Run): void {
   program
     .command('balance')
     .description('what is left: delegations and plan credits (backend), packs, and the ledger')
@@ -160,5 +179,4 @@ Examples:
     .addHelpText('after', '\nExample:\n  paying-fetch report --html spend.html && xdg-open spend.html')
     .action(run(reportCommand));
 
-  return program;
 }
