@@ -35,7 +35,7 @@ type Got = KeyRecord | 'none' | 'pay-per-call';
 /** Whether an error (or its causes) quotes `secret`: a transport refusing a header quotes its value. */
 function quotes(error: unknown, secret: string): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (e.message.includes(secret) || /invalid header/i.test(e.message)) return true;
+    if (e.message.includes(secret) || (e.stack?.includes(secret) ?? false)) return true;
   }
   return false;
 }
