@@ -44,6 +44,24 @@ describe('usage, version and errors (issue 18: 9, 10, 12)', () => {
     expect(out).toEqual({ error: expect.objectContaining({ code: 'CONFIGURATION', message: expect.stringContaining('NVM_API_KEY is not set'), exitCode: 2 }) });
   });
 
+  it('with --json a policy refusal is one JSON object with its facts, exit 3', async () => {
+    const sb = await sandbox();
+    const run = await cli(['--json', '--budget-cents', '100', `${sb.sellerUrl}/metered`], envFor(sb));
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.out).error).toMatchObject({ code: 'BUDGET_EXCEEDED', exitCode: 3, limit: '--budget-cents', requestedCents: 2000, fix: expect.stringContaining('--budget-cents 2000') });
+  });
+
+  it('an error never shows the API key, in a line, with -v, or as JSON', async () => {
+    const sb = await sandbox();
+    const wrongKey = `sandbox:${'x'.repeat(40)}`;
+    for (const args of [[], ['-v'], ['--json']]) {
+      const run = await cli([...args, `${sb.sellerUrl}/weather`], { ...envFor(sb), NVM_API_KEY: wrongKey });
+      expect(run.code, args.join(' ')).toBeGreaterThan(1);
+      expect(run.stderr + run.out).not.toContain('x'.repeat(40));
+    }
+  });
+
   it('a malformed -H is a usage error that says nothing of NVM_API_KEY', async () => {
     const sb = await sandbox();
     const run = await cli(['-H', 'no-colon-here', `${sb.sellerUrl}/weather`], envFor(sb));
