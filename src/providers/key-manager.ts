@@ -1,32 +1,21 @@
 import { PurchaseFailedError } from '../errors/purchase-failed-error.js';
-import type { NeverminedClient } from '../nevermined/client.js';
-import type { DelegationManager } from '../nevermined/delegations.js';
-import type { Ledger } from '../policy/ledger.js';
-import type { Policy } from '../policy/policy.js';
 import { withLock } from '../store/with-lock.js';
 import type { KeyRecord } from '../store/types.js';
 import { sleep } from '../util/sleep.js';
-import type { FetchLike } from '../util/transport.js';
 import { KeyStore } from './key-store.js';
-import { boughtSince, Purchase, type PurchaseEvent, type PurchaseTurn, type TurnRequest } from './purchase.js';
+import { boughtSince, Purchase, type PurchaseDeps, type PurchaseTurn, type TurnRequest } from './purchase.js';
 import type { Labels } from './purchase-receipt.js';
 import type { ProviderRecipe } from './recipe.js';
 
 export type { PurchaseEvent } from './purchase.js';
 
-export interface KeyManagerDeps {
-  client: NeverminedClient;
-  delegations: DelegationManager | undefined;
-  ledger: Ledger;
-  policy: Policy;
-  transport: FetchLike;
-  now: () => number;
+/** What createPayingFetch hands over: the purchase's collaborators, the principal, the retry knobs. */
+export type KeyManagerDeps = Omit<PurchaseDeps, 'keys' | 'retry'> & {
   principal: string;
-  onPurchase: (event: PurchaseEvent) => void;
   /** Retries of a purchase POST with the same token (network errors, 5xx). Default 3. */
   retries?: number | undefined;
   retryDelayMs?: number | undefined;
-}
+};
 
 /** How long a caller that may only share a purchase waits for another caller to start one. */
 const SHARE_GRACE_MS = 2_000;

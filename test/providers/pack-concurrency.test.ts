@@ -4,7 +4,10 @@ import { EXA_PLAN_ID } from '../../src/sandbox/index.js';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { exaPayingFetch, sandbox } from '../helpers.js';
 import { tempHome } from '../store/stores.js';
-import { startPackAgent } from './fixtures/start-pack-agent.js';
+import { startAgent } from '../fixtures/run-agent.js';
+
+const PACK_AGENT = 'test/providers/fixtures/pack-agent.ts';
+const startPackAgent = (job: object) => startAgent(job, PACK_AGENT);
 
 type Sb = Awaited<ReturnType<typeof sandbox>>;
 
