@@ -4,7 +4,7 @@ import type { DelegationSource } from '../nevermined/delegations.js';
 import { NeverminedRestClient } from '../nevermined/rest-client.js';
 import { isPaymentsLike, NeverminedSdkAdapter } from '../nevermined/sdk-adapter.js';
 import type { FetchLike } from '../util/transport.js';
-import type { PayingFetchOptions } from './options.js';
+import type { PayingFetchOptions } from '../fetch/options.js';
 
 /** The Nevermined client and where delegations come from, from the options. */
 export function buildClient(options: PayingFetchOptions, transport: FetchLike): { client: NeverminedClient; source: DelegationSource | undefined } {

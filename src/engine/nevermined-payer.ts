@@ -5,8 +5,9 @@ import { SingleFlight } from '../util/single-flight.js';
 import { isSingleUseToken } from '../x402/access-token.js';
 import { paymentHeaderName } from '../x402/payment-header.js';
 import type { PaymentRequirement } from '../x402/schemas.js';
-import type { Emitter, MintEvent } from './events.js';
-import { tokenKey, type HeldToken, type TokenCache } from './token-cache.js';
+import type { Emitter, MintEvent } from '../fetch/events.js';
+import type { HeldNvmToken } from './held.js';
+import { tokenKey, type TokenCache } from './token-cache.js';
 import { originOf } from '../util/url-parts.js';
 
 export const NEVERMINED_SCHEMES: ReadonlyArray<string> = ['nvm:card-delegation', 'nvm:erc4337'];
@@ -17,7 +18,7 @@ function sameEntry(a: PaymentRequirement, b: PaymentRequirement): boolean {
 
 /** Mints Nevermined tokens for 402 entries and reuses them while they are accepted. */
 export class NeverminedPayer {
-  readonly #flights = new SingleFlight<HeldToken>();
+  readonly #flights = new SingleFlight<HeldNvmToken>();
   /** Keys whose tokens turned out single use (v3): never reused, minted per call. */
   readonly #singleUse = new Set<string>();
 
@@ -30,7 +31,7 @@ export class NeverminedPayer {
   ) {}
 
   /** A cached token to send before any 402, when this route asked for a plan we hold one for. */
-  preemptive(url: string, delegationFor: (planId: string | undefined) => string | undefined): HeldToken | undefined {
+  preemptive(url: string, delegationFor: (planId: string | undefined) => string | undefined): HeldNvmToken | undefined {
     const memory = this.cache.recall(url);
     const delegationId = memory && delegationFor(memory.entry.planId);
     if (!memory || !delegationId) return undefined;
@@ -40,12 +41,17 @@ export class NeverminedPayer {
     return this.cache.get(memory.lastKey.key);
   }
 
-  /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */
-  refused(held: HeldToken, url: string, entry: PaymentRequirement): boolean {
-    return held.kind === 'nvm' && held.origin === originOf(url) && sameEntry(held.entry, entry);
+  /** Cached tokens for `origin`, to redact from a seller's words. */
+  tokensFor(origin: string): string[] {
+    return this.cache.tokensFor(origin);
   }
 
-  drop(held: HeldToken): void {
+  /** True when `held` was sent for exactly what this 402 asks: the seller refused that token. */
+  refused(held: HeldNvmToken, url: string, entry: PaymentRequirement): boolean {
+    return held.origin === originOf(url) && sameEntry(held.entry, entry);
+  }
+
+  drop(held: HeldNvmToken): void {
     this.cache.drop(held);
     this.secrets?.store.deleteSecret(held.key).catch(() => {});
   }
@@ -56,9 +62,9 @@ export class NeverminedPayer {
     x402Version: number,
     url: string,
     delegationId: string,
-    refused: HeldToken | undefined,
+    refused: HeldNvmToken | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<HeldToken> {
+  ): Promise<HeldNvmToken> {
     const origin = originOf(url);
     const key = this.#key(origin, entry, delegationId);
     this.cache.remember(url, { entry, x402Version });
@@ -82,11 +88,11 @@ export class NeverminedPayer {
     url: string,
     reason: MintEvent['reason'],
     signal: AbortSignal | undefined,
-  ): Promise<HeldToken> {
+  ): Promise<HeldNvmToken> {
     const planId = entry.planId as string;
     const agentId = entry.extra?.agentId;
     const { accessToken } = await this.client.mint({ scheme: entry.scheme, network: entry.network, planId, agentId, delegationId }, signal);
-    const held: HeldToken = { kind: 'nvm', token: accessToken, headerName: paymentHeaderName(x402Version), tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
+    const held: HeldNvmToken = { kind: 'nvm', token: accessToken, headerName: paymentHeaderName(x402Version), tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
     if (isSingleUseToken(accessToken)) this.#singleUse.add(key);
     else {
       this.cache.put(held);
@@ -96,11 +102,11 @@ export class NeverminedPayer {
     return held;
   }
 
-  async #fromStore(key: string): Promise<HeldToken | undefined> {
+  async #fromStore(key: string): Promise<HeldNvmToken | undefined> {
     if (!this.secrets) return undefined;
     const json = await this.secrets.store.getSecret(key, this.secrets.now());
     if (!json) return undefined;
-    const held = JSON.parse(json) as HeldToken;
+    const held = JSON.parse(json) as HeldNvmToken;
     this.cache.put(held);
     return held;
   }

@@ -3,7 +3,7 @@ import type { NeverminedClient } from '../nevermined/client.js';
 import type { Ledger } from '../policy/ledger.js';
 import type { ReceiptRecord } from '../store/types.js';
 import type { SettlementReceipt } from '../x402/schemas.js';
-import type { HeldToken } from './token-cache.js';
+import type { HeldNvmToken, HeldToken } from './held.js';
 import { urlParts } from '../util/url-parts.js';
 
 /** Who spent: an agent's name and free-form tags, carried by every receipt. */
@@ -31,7 +31,7 @@ export class Recorder {
         orderTx: receipt.orderTx,
         amountCents: receipt.orderTx ? undefined : 0,
       });
-      if (receipt.orderTx && held.delegationId) record.amountCents = await this.#learnCharge(receipt.orderTx, held, held.delegationId, record.origin);
+      if (receipt.orderTx && held.kind === 'nvm') record.amountCents = await this.#learnCharge(receipt.orderTx, held, held.delegationId, record.origin);
     }
     // A priced payment (x402 amount) cost exactly its price.
     if (held.kind === 'scheme') record.amountCents = held.priceCents;
@@ -39,12 +39,17 @@ export class Recorder {
     return record;
   }
 
-  /** The paid request got no answer: the receipt says so, and reconcile() will settle it. */
-  async unknown(url: string, method: string, held: HeldToken, sentAt: number, status = 0, labels: Labels = {}): Promise<ReceiptRecord> {
+  /**
+   * The paid request got no answer, or a signed payload was handed over and not accepted: the
+   * receipt says `unknown` (reconcile() settles it). Built here, written by the caller.
+   */
+  unknownRecord(url: string, method: string, held: HeldToken, sentAt: number, status = 0, labels: Labels = {}): ReceiptRecord {
     // Dated when the payment went out: a charge it caused can only come after that.
-    const record = { ...this.#base(url, method, status, held, labels), at: sentAt, outcome: 'unknown' as const };
-    await this.ledger.store.appendReceipt(record);
-    return record;
+    return { ...this.#base(url, method, status, held, labels), at: sentAt, outcome: 'unknown' as const };
+  }
+
+  write(record: ReceiptRecord): Promise<void> {
+    return this.ledger.store.appendReceipt(record);
   }
 
   #base(url: string, method: string, status: number, held: HeldToken, labels: Labels): ReceiptRecord {
@@ -60,18 +65,18 @@ export class Recorder {
       network: held.entry.network,
       planId: held.entry.planId,
       agentId: held.entry.extra?.agentId,
-      delegationId: held.delegationId,
+      delegationId: held.kind === 'nvm' ? held.delegationId : undefined,
       tokenHash: held.tokenHash,
       outcome: 'paid',
     };
-    if (held.reservationId) record.reservedCents = held.priceCents;
+    if (held.kind === 'scheme') record.reservedCents = held.priceCents;
     if (labels.agent) record.agent = labels.agent;
     if (labels.tags) record.tags = { ...labels.tags };
     return record;
   }
 
   /** One backend call per card charge: the delegation's transactions tell its amount. */
-  async #learnCharge(orderTx: string, held: HeldToken, delegationId: string, origin: string): Promise<number | undefined> {
+  async #learnCharge(orderTx: string, held: HeldNvmToken, delegationId: string, origin: string): Promise<number | undefined> {
     const id = `charge:${orderTx}`;
     const known = await this.ledger.store.getEntry(id);
     if (known) return known.amountCents;

@@ -4,9 +4,9 @@ import type { Ledger } from '../policy/ledger.js';
 import { fingerprint } from '../util/hash.js';
 import { encodePaymentHeader, paymentIdentifierExtension } from '../x402/payment-payload.js';
 import type { PaymentRequired } from '../x402/schemas.js';
-import type { Emitter } from './events.js';
-import type { Candidate } from './scheme-plugins.js';
-import type { HeldToken } from './token-cache.js';
+import type { Emitter } from '../fetch/events.js';
+import type { SchemeCandidate } from './scheme-plugins.js';
+import type { HeldSignedPayload } from './held.js';
 import { originOf } from '../util/url-parts.js';
 
 const resultSchema = z.looseObject({
@@ -26,16 +26,16 @@ export class SchemePayer {
     private readonly events: Emitter,
   ) {}
 
-  async pay(candidate: Candidate, challenge: PaymentRequired, url: string, paymentId: string): Promise<HeldToken> {
+  async pay(candidate: SchemeCandidate, challenge: PaymentRequired, url: string, paymentId: string): Promise<HeldSignedPayload> {
     const { entry, plugin } = candidate;
     const origin = originOf(url);
-    const priceCents = candidate.priceCents ?? 0;
+    const { priceCents } = candidate;
     await this.ledger.assertCapsOpen(origin, entry.planId, `Paying ${origin}`);
     const reservation = await this.ledger.reserve({ kind: 'purchase', amountCents: priceCents, origin, planId: entry.planId, note: 'x402', what: `Paying ${origin} (${entry.scheme} on ${entry.network})` });
     let parsed;
     try {
       const extensions = (challenge as { extensions?: Record<string, unknown> }).extensions;
-      const result = await plugin!.client.createPaymentPayload(challenge.x402Version, entry as never, extensions ? { extensions } : {});
+      const result = await plugin.client.createPaymentPayload(challenge.x402Version, entry as never, extensions ? { extensions } : {});
       parsed = resultSchema.safeParse(result);
       if (!parsed.success) throw new PaymentSigningError(entry.scheme, entry.network, 'the plugin returned no payload');
     } catch (error) {
@@ -45,16 +45,14 @@ export class SchemePayer {
     }
     const extension = paymentIdentifierExtension(challenge, paymentId);
     const header = encodePaymentHeader(challenge, entry, parsed.data as never, extension);
-    const held: HeldToken = {
+    const held: HeldSignedPayload = {
       kind: 'scheme',
       token: header.value,
       headerName: header.name,
       tokenHash: fingerprint(header.value),
-      key: '',
       origin,
       entry,
       x402Version: challenge.x402Version,
-      delegationId: undefined,
       reservationId: reservation.id,
       priceCents,
     };

@@ -16,12 +16,24 @@ export interface SchemePlugin {
 }
 
 /** A payable `accepts[]` entry, with how it would be paid and what it costs. */
-export interface Candidate {
+export type Candidate = NeverminedCandidate | SchemeCandidate;
+
+/** Paid with a Nevermined token: the delegation bounds what it can cost, so no price here. */
+export interface NeverminedCandidate {
+  kind: 'nvm';
   entry: PaymentRequirement;
-  kind: 'nvm' | 'scheme';
-  plugin?: SchemePlugin | undefined;
-  /** Whole cents, rounded up; undefined for Nevermined entries (the delegation bounds them). */
-  priceCents: number | undefined;
+  plugin?: undefined;
+  priceCents: undefined;
+  flow: string;
+}
+
+/** Paid with a payload a scheme plugin signs, at a known price. */
+export interface SchemeCandidate {
+  kind: 'scheme';
+  entry: PaymentRequirement;
+  plugin: SchemePlugin;
+  /** Whole cents, rounded up. */
+  priceCents: number;
   flow: string;
 }
 

@@ -1,23 +1,6 @@
 import type { PaymentRequirement } from '../x402/schemas.js';
+import type { HeldNvmToken } from './held.js';
 import { urlParts } from '../util/url-parts.js';
-
-/** A minted token held for one origin and one `accepts[]` entry. The token itself never leaves here but in a header. */
-export interface HeldToken {
-  /** `nvm`: a Nevermined token (reusable unless v3); `scheme`: a payload signed by an x402 scheme plugin (single use). */
-  kind: 'nvm' | 'scheme';
-  token: string;
-  /** The request header it travels in (`payment-signature` or `X-PAYMENT`). */
-  headerName: string;
-  tokenHash: string;
-  key: string;
-  origin: string;
-  entry: PaymentRequirement;
-  x402Version: number;
-  delegationId: string | undefined;
-  /** For priced payments: the ledger reservation, committed on success, released on refusal. */
-  reservationId?: string | undefined;
-  priceCents?: number | undefined;
-}
 
 export interface RouteMemory {
   entry: PaymentRequirement;
@@ -52,22 +35,29 @@ export function tokenKey(parts: {
 
 /** Reusable tokens, and which plan each origin (and path) asked for, so tokens can be sent up front. */
 export class TokenCache {
-  readonly #tokens = new BoundedMap<HeldToken>();
+  readonly #tokens = new BoundedMap<HeldNvmToken>();
   readonly #routes = new BoundedMap<RouteMemory>();
   /** The last URL recalled (agents call the same URL over and over): no parse, no lookups. */
   #last: { url: string; memory: RouteMemory } | undefined;
 
-  get(key: string): HeldToken | undefined {
+  get(key: string): HeldNvmToken | undefined {
     return this.#tokens.get(key);
   }
 
-  put(held: HeldToken): void {
+  put(held: HeldNvmToken): void {
     this.#tokens.set(held.key, held);
   }
 
   /** Drops a refused token (only if it is still the one cached: a newer one may have replaced it). */
-  drop(held: HeldToken): void {
+  drop(held: HeldNvmToken): void {
     if (this.#tokens.get(held.key)?.token === held.token) this.#tokens.delete(held.key);
+  }
+
+  /** Every cached token for `origin`: redacted from whatever a seller says (it may echo them). */
+  tokensFor(origin: string): string[] {
+    const out: string[] = [];
+    for (const held of this.#tokens.values()) if (held.origin === origin) out.push(held.token);
+    return out;
   }
 
   remember(url: string, memory: RouteMemory): void {

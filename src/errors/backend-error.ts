@@ -1,4 +1,4 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 export interface BackendErrorFacts {
   /** Nevermined's own code, e.g. `BCK.X402.0021`, when the backend sent one. */
@@ -13,7 +13,7 @@ export interface BackendErrorFacts {
 }
 
 /** The Nevermined backend refused or failed a call. Keeps the `BCK.*` code, status and correlation id. */
-export class NeverminedBackendError extends PayingFetchError {
+export class NeverminedBackendError extends PaymentFailureError {
   readonly bckCode: string | undefined;
   readonly status: number | undefined;
   readonly correlationId: string | undefined;

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { ConfigurationError } from './configuration-error.js';
 
 /** The request body cannot be sent twice (a stream over the buffering limit); nothing was paid. */
-export class BodyNotReplayableError extends PayingFetchError {
+export class BodyNotReplayableError extends ConfigurationError {
   readonly limitBytes: number;
 
   constructor(limitBytes: number) {

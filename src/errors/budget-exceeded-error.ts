@@ -1,9 +1,9 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PolicyRefusalError } from './policy-refusal-error.js';
 
 const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 
 /** Paying would break a budget or cap of the policy. Nothing was minted or bought. */
-export class BudgetExceededError extends PayingFetchError {
+export class BudgetExceededError extends PolicyRefusalError {
   /** Which limit: `budget.lifetime`, `budget.perDay`, `origin:https://x.perHour`, `plan:123.lifetime`, ... */
   readonly limit: string;
   readonly limitCents: number;

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PolicyRefusalError } from './policy-refusal-error.js';
 
 /** Spending more needs consent the policy does not give (`autoRenew`, `autoTopUp`, or their caps). */
-export class ConsentRequiredError extends PayingFetchError {
+export class ConsentRequiredError extends PolicyRefusalError {
   /** The consent missing: `autoRenew`, `autoTopUp`, `autoRenew.maxPerDay`, ... */
   readonly consent: string;
 

@@ -16,3 +16,8 @@ export * from './permit2-allowance-required-error.js';
 export * from './payment-signing-error.js';
 export * from './unusable-key-error.js';
 export * from './store-error.js';
+export * from './payment-may-be-taken-error.js';
+export * from './policy-refusal-error.js';
+export * from './payment-failure-error.js';
+export * from './outcome-unknown-error.js';
+export { errorKind, type ErrorKind } from './bases.js';

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /** A 402 (or receipt) whose payment data is malformed, oversized or of an unknown shape. Nothing was paid. */
-export class InvalidPaymentDataError extends PayingFetchError {
+export class InvalidPaymentDataError extends PaymentFailureError {
   readonly source: string;
 
   constructor(source: string, reason: string) {

@@ -1,12 +1,12 @@
 import { publicUrl } from '../util/redact.js';
-import { PayingFetchError } from './paying-fetch-error.js';
+import { OutcomeUnknownError } from './outcome-unknown-error.js';
 
 /**
  * A payment was sent but no answer came (timeout, dropped connection, 5xx): the charge may or may
  * not have happened. Its reservation stays; `reconcile()` settles it. Retrying the same call with
  * `resumeToken` replays the same payment instead of paying again.
  */
-export class PaymentOutcomeUnknownError extends PayingFetchError {
+export class PaymentOutcomeUnknownError extends OutcomeUnknownError {
   readonly url: string;
   readonly receiptId: string;
   readonly tokenHash: string;

@@ -1,8 +1,8 @@
 import { publicUrl } from '../util/redact.js';
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /** The seller answered 402 to a payment twice (a cached and a fresh token, or two fresh ones). */
-export class PaymentRejectedError extends PayingFetchError {
+export class PaymentRejectedError extends PaymentFailureError {
   readonly url: string;
   readonly status: number;
   readonly sellerMessage: string | undefined;

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /** A scheme plugin failed to create (sign) a payment, or returned something unusable. Nothing was sent. */
-export class PaymentSigningError extends PayingFetchError {
+export class PaymentSigningError extends PaymentFailureError {
   readonly scheme: string;
   readonly network: string;
 

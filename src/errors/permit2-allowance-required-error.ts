@@ -1,11 +1,11 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /**
  * The seller answered 412 `permit2_allowance_required`: the wallet must approve Permit2 for this
  * asset (an on-chain transaction) before it can pay. paying-fetch does not send transactions; pass
  * `onPermit2AllowanceRequired` to do it, or approve once by hand.
  */
-export class Permit2AllowanceRequiredError extends PayingFetchError {
+export class Permit2AllowanceRequiredError extends PaymentFailureError {
   readonly url: string;
   readonly network: string;
   readonly asset: string | undefined;

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PolicyRefusalError } from './policy-refusal-error.js';
 
 /** An allow-list or deny-list of the policy rules this payment out. Nothing was minted. */
-export class PolicyDeniedError extends PayingFetchError {
+export class PolicyDeniedError extends PolicyRefusalError {
   /** The rule: `allow.origins`, `deny.planIds`, `allow.schemes`, ... */
   readonly rule: string;
   /** The value that broke it (an origin, plan id, scheme or network). */

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PolicyRefusalError } from './policy-refusal-error.js';
 
 /** The vendor says a budget its team set is reached (e.g. Exa `API_KEY_BUDGET_EXCEEDED`): buying more would not help, so nothing is bought. */
-export class ProviderCappedError extends PayingFetchError {
+export class ProviderCappedError extends PolicyRefusalError {
   readonly provider: string;
   readonly tag: string;
   readonly status: number;

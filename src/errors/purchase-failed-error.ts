@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /** A key or pack purchase was definitively refused, or answered with something unusable. No charge is assumed. */
-export class PurchaseFailedError extends PayingFetchError {
+export class PurchaseFailedError extends PaymentFailureError {
   readonly provider: string;
   readonly status: number | undefined;
 

@@ -1,10 +1,10 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PaymentFailureError } from './payment-failure-error.js';
 
 /**
  * A vendor sold a key that cannot ride on a request (control characters, not header-safe, too
  * long). The purchase is recorded as paid; the key itself is never stored, logged or carried here.
  */
-export class UnusableKeyError extends PayingFetchError {
+export class UnusableKeyError extends PaymentFailureError {
   readonly provider: string;
 
   constructor(provider: string, detail = 'the key it sold cannot be sent in a header') {

@@ -1,7 +1,7 @@
-import { PayingFetchError } from './paying-fetch-error.js';
+import { PolicyRefusalError } from './policy-refusal-error.js';
 
 /** Too many purchases (or delegations) in a window: the policy's `maxPurchasesPer`. */
-export class VelocityExceededError extends PayingFetchError {
+export class VelocityExceededError extends PolicyRefusalError {
   readonly limit: string;
   readonly max: number;
 

@@ -1,5 +1,8 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { createPayingFetch, type PayingFetch } from './create-paying-fetch.js';
+import { buildEngine } from '../engine/build-engine.js';
+import type { PaymentEngine } from '../engine/payment-engine.js';
+import { withFacade, type PayingFetch } from './facade.js';
+import { payingCall, type PayingRequestInit } from './paying-call.js';
 import type { PayingFetchOptions } from './options.js';
 import { EmbeddedStore } from '../store/embedded-store.js';
 import { defaultHome } from '../store/state-dir.js';
@@ -24,17 +27,26 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PayingFetc
   };
 }
 
-/** A PayingFetch configured from the environment on first use (so importing it never throws). */
+/**
+ * A complete PayingFetch configured from the environment on first use (so importing it never
+ * throws): the call and every method build the same instance, whichever comes first.
+ */
 export function lazyPayingFetch(): PayingFetch {
-  let instance: PayingFetch | undefined;
-  const get = () => (instance ??= createPayingFetch(optionsFromEnv()));
-  const lazy = ((input: string | URL | Request, init?: RequestInit) => {
+  let built: { engine: PaymentEngine; call: ReturnType<typeof payingCall> } | undefined;
+  const get = () => {
+    if (!built) {
+      const options = optionsFromEnv();
+      const engine = buildEngine(options);
+      built = { engine, call: payingCall(engine, options) };
+    }
+    return built;
+  };
+  const call = (input: string | URL | Request, init?: PayingRequestInit) => {
     try {
-      return get()(input, init);
+      return get().call(input, init);
     } catch (error) {
       return Promise.reject(error);
     }
-  }) as PayingFetch;
-  lazy.on = (event, listener) => get().on(event, listener);
-  return lazy;
+  };
+  return withFacade(call, () => get().engine, true);
 }

@@ -3,7 +3,7 @@ import type { FetchLike } from '../util/transport.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
-import type { OnPermit2AllowanceRequired, SchemePlugin, SelectRequirement } from './scheme-plugins.js';
+import type { OnPermit2AllowanceRequired, SchemePlugin, SelectRequirement } from '../engine/scheme-plugins.js';
 
 export interface NeverminedOptions {
   /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
@@ -36,6 +36,12 @@ export interface PayingFetchOptions {
   fetch?: Transport | undefined;
   /** Deadline for one whole logical call (sends, mints, replays), in ms. */
   timeoutMs?: number | undefined;
+  /**
+   * How long a 402 body is read when its challenge can only be in the body (x402 v1), even without
+   * `timeoutMs`: a seller trickling a body forever never hangs the call. Default 5000 ms. A
+   * challenge in the `payment-required` header is read without waiting for the body at all.
+   */
+  challengeBodyTimeoutMs?: number | undefined;
   /** Largest streamed request body buffered so it can be replayed after a 402. Default 16 MiB. */
   maxReplayBodyBytes?: number | undefined;
   /** The spending policy: budgets, caps, allow/deny lists, velocity, consent. Validated on creation. */

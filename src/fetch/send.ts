@@ -25,6 +25,8 @@ function headerPairs(request: ReplayableRequest): Array<[string, string]> {
 /**
  * Sends a request, adding `credentials` headers only while the hop stays on `credentialOrigin`.
  * Redirects are followed here (not by the transport) so no credential reaches another origin.
+ * The caller's own credentials (Authorization, Cookie, X-Api-Key, ...) go only to `callerOrigin`,
+ * the origin the caller addressed: a paid replay to a redirect target never carries them.
  */
 export async function send(
   transport: FetchLike,
@@ -32,21 +34,21 @@ export async function send(
   credentials: Record<string, string>,
   credentialOrigin: string | undefined,
   signal: AbortSignal | undefined,
+  callerOrigin: string = originOf(request.url),
 ): Promise<Sent> {
   let url = request.url;
   let method = request.method;
   let body = request.body;
   // Plain [name, value] pairs (lower-case names): cheaper than Headers objects for every transport.
   let pairs: Array<[string, string]> = headerPairs(request);
-  const startOrigin = originOf(url);
   const follow = request.redirect === 'follow';
   const added: Array<[string, string]> = [];
   for (const name in credentials) added.push([name.toLowerCase(), credentials[name]!]);
 
   for (let hop = 0; ; hop += 1) {
-    const origin = hop === 0 ? startOrigin : originOf(url);
+    const origin = originOf(url);
     let hopHeaders = pairs;
-    if (origin !== startOrigin) hopHeaders = hopHeaders.filter(([name]) => !ORIGIN_BOUND.includes(name));
+    if (origin !== callerOrigin) hopHeaders = hopHeaders.filter(([name]) => !ORIGIN_BOUND.includes(name));
     if (added.length && origin === credentialOrigin) {
       hopHeaders = hopHeaders.length ? [...hopHeaders.filter(([name]) => !added.some(([a]) => a === name)), ...added] : added;
     }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../util/random-id.js';
 import { PaymentRejectedError } from '../errors/payment-rejected-error.js';
-import { paymentEngine, type PayingFetch } from '../fetch/create-paying-fetch.js';
-import type { HeldToken } from '../fetch/token-cache.js';
+import type { HeldToken } from '../engine/held.js';
+import { engineOf } from '../engine/registry.js';
+import type { PayingFetch } from '../fetch/facade.js';
 import { decodeBase64Text } from '../util/base64.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { parsePaymentRequiredJson } from '../x402/payment-required.js';
@@ -59,36 +60,45 @@ function receiptOf(result: McpToolResult): SettlementReceipt | undefined {
  * `_meta["x402/payment"]` (and, for Nevermined servers, `Authorization: Bearer <token>`).
  */
 export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, options: PayingMcpOptions) {
-  const engine = paymentEngine(pay);
+  const engine = engineOf(pay);
   const origin = new URL(options.serverUrl).origin;
 
   async function callTool(params: McpCallParams, resultSchema?: never, requestOptions?: never): Promise<McpToolResult> {
     const resource = `${origin}/mcp/tools/${encodeURIComponent(params.name)}`;
-    const paymentId = randomBytes(24).toString('base64url');
+    const paymentId = randomId();
     let result = await client.callTool(params, resultSchema, requestOptions);
     let refused: HeldToken | undefined;
     for (let attempt = 0; ; attempt += 1) {
       const challenge = challengeOf(result);
       if (!challenge) return result;
-      if (refused?.reservationId) await engine.settled(resource, 'MCP', refused, { accepted: false, receipt: undefined });
       if (attempt >= 2) throw new PaymentRejectedError({ url: resource, status: 402, sellerMessage: challenge.error });
-      const held = await engine.acquire(challenge, resource, refused, paymentId);
+      const held = await authorize(challenge, resource, refused, paymentId);
       options.setBearer?.(held.kind === 'nvm' ? held.token : undefined, origin);
       const sentAt = engine.now();
       try {
         result = await client.callTool({ ...params, _meta: { ...params._meta, 'x402/payment': decodedPayment(held) } }, resultSchema, requestOptions);
       } catch (error) {
-        throw await engine.unknown(resource, 'MCP', held, sentAt, error);
+        throw await engine.unknown(resource, 'MCP', held, sentAt, 0, error);
       } finally {
         options.setBearer?.(undefined);
       }
       if (!challengeOf(result)) {
-        await engine.settled(resource, 'MCP', held, { accepted: !result.isError, receipt: receiptOf(result) });
+        // An error result after payment: a signed payload handed over still counts (kept unknown).
+        if (result.isError) await engine.keepUnsettled(held, resource, 'MCP', 0);
+        else await engine.settle({ url: resource, method: 'MCP', status: 200, receipt: receiptOf(result) }, held);
         return result;
       }
-      if (held.kind === 'nvm') engine.drop(held);
+      await engine.keepUnsettled(held, resource, 'MCP', 402);
+      if (held.kind === 'nvm') await engine.sellerRefused(held, challengeOf(result)?.error);
       refused = held;
     }
+  }
+
+  /** Chooses the entry of a tool's PaymentRequired and pays it through the engine. */
+  async function authorize(challenge: PaymentRequired, resource: string, refused: HeldToken | undefined, paymentId: string): Promise<HeldToken> {
+    const selection = await engine.choose(challenge, resource);
+    if (selection.kind === 'unpayable') throw new PaymentRejectedError({ url: resource, status: 402, sellerMessage: selection.detail });
+    return engine.authorize(selection.candidate, challenge, resource, { refused, paymentId: () => paymentId });
   }
 
   return { client, callTool };

@@ -37,6 +37,11 @@ function expiryOf(d: Delegation): number {
   return Number.isFinite(at) ? at : Number.POSITIVE_INFINITY;
 }
 
+/** What the backend's own record says: Active, unexpired, with budget left. */
+function canStillPay(d: Delegation, now: number): boolean {
+  return d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0;
+}
+
 function remainingOf(d: Delegation): number {
   return d.remainingBudgetCents ?? Math.max(0, d.spendingLimitCents - (d.amountSpentCents ?? 0));
 }
@@ -81,28 +86,63 @@ export class DelegationManager {
   }
 
   /**
-   * The backend or a seller says this delegation cannot pay (now): stop using it. Its reservation
-   * is closed (what it spent committed, the rest freed) only once it can charge nothing more
-   * (expired, exhausted, revoked); one merely too small for an order stays reserved, since it can
-   * still be charged (by this process or another sharing the store).
+   * The backend says this delegation cannot pay (now): stop using it. Its reservation is closed
+   * (what it spent committed, the rest freed) only once it can charge nothing more (expired,
+   * exhausted, revoked); one merely too small for an order stays reserved, since it can still be
+   * charged (by this process or another sharing the store).
    */
-  async retire(delegationId: string): Promise<void> {
+  async retire(delegationId: string, known?: Delegation): Promise<void> {
     const active = this.#active;
     if (active?.delegationId !== delegationId) return;
     this.#active = undefined;
     this.#endedOnce = true;
     this.#retired.add(delegationId);
-    let d: Delegation | undefined;
+    let d = known;
     try {
-      d = await this.client.getDelegation(delegationId);
+      d ??= await this.client.getDelegation(delegationId);
     } catch {
       return; // unknown state: keep the whole reservation
     }
-    if (d.status === 'Active' && expiryOf(d) > this.now() && remainingOf(d) > 0) return;
+    if (canStillPay(d, this.now())) return;
     // What it spent while reserved here: its total spend less what it had spent before (limit - reserved).
     const before = Math.max(0, d.spendingLimitCents - active.reservedCents);
     const spent = Math.min(active.reservedCents, Math.max(0, (d.amountSpentCents ?? d.spendingLimitCents) - before));
     await this.ledger.close(active.entryId, spent);
+  }
+
+  /**
+   * A seller refused a token of this delegation, maybe saying the delegation ran out. A seller's
+   * words are a claim: ask the backend, and retire the delegation only if the backend's own answer
+   * says it can pay no more. True when it was retired (a renewal may follow, within the policy).
+   */
+  async retireIfEnded(delegationId: string, planId: string | undefined, signal?: AbortSignal): Promise<boolean> {
+    if (this.#active?.delegationId !== delegationId) return false;
+    let d: Delegation;
+    try {
+      d = await this.client.getDelegation(delegationId, signal);
+    } catch {
+      return false; // the backend could not say: keep using it
+    }
+    if (canStillPay(d, this.now()) && !(await this.#tooSmallFor(d, planId))) return false;
+    await this.retire(delegationId, d);
+    return true;
+  }
+
+  /**
+   * Whether the backend's own records show the delegation too small for one more order of this
+   * plan: what is left is less than what an order charged it before.
+   */
+  async #tooSmallFor(d: Delegation, planId: string | undefined): Promise<boolean> {
+    if (planId === undefined) return false;
+    try {
+      const charges = await this.client.listDelegationTransactions(d.delegationId);
+      // Charges name their plan where the backend says so; else any charge on it is the measure.
+      const forPlan = charges.filter((t) => (t as { planId?: unknown }).planId === planId);
+      const price = Math.max(0, ...(forPlan.length ? forPlan : charges).map((t) => t.amountCents));
+      return price > remainingOf(d);
+    } catch {
+      return false;
+    }
   }
 
   #usable(active: Active, planId: string | undefined): boolean {
@@ -149,7 +189,12 @@ export class DelegationManager {
 
   /** Discovers a usable delegation on the card, else creates one within the policy. */
   async #fromCard(paymentMethodId: string, planId: string, signal?: AbortSignal): Promise<Active> {
-    const renewal = this.#endedOnce || (await this.ledger.store.entries({ kinds: ['delegation'] })).some((e) => e.state === 'committed');
+    // The backend lists this API key's delegations only: a store shared with another principal
+    // holds their history too, which is not ours to renew.
+    const listed = await this.client.listDelegations(signal);
+    const mine = new Set(listed.map((d) => d.delegationId));
+    const ours = (await this.ledger.store.entries({ kinds: ['delegation'] })).filter((e) => e.delegationId !== undefined && mine.has(e.delegationId));
+    const renewal = this.#endedOnce || ours.some((e) => e.state === 'committed');
     const consent = consentOf(this.policy.autoRenew);
     if (renewal && !consent.given) {
       if ((await this.ledger.headroom()) <= 0) await this.#throwBudget(1, 'Renewing the delegation');
@@ -159,8 +204,8 @@ export class DelegationManager {
     const now = this.now();
     const terms = this.policy.delegation ?? {};
     // Adopt only what the policy would have created: no larger, bound to the same plan if it says so.
-    const candidates = (await this.client.listDelegations(signal))
-      .filter((d) => d.providerPaymentMethodId === paymentMethodId && d.status === 'Active' && expiryOf(d) > now && remainingOf(d) > 0 && !this.#retired.has(d.delegationId))
+    const candidates = listed
+      .filter((d) => d.providerPaymentMethodId === paymentMethodId && canStillPay(d, now) && !this.#retired.has(d.delegationId))
       .filter((d) => (!d.planId || d.planId === planId) && (!terms.planId || d.planId === terms.planId))
       .filter((d) => terms.spendingLimitCents === undefined || remainingOf(d) <= terms.spendingLimitCents)
       .sort((a, b) => remainingOf(b) - remainingOf(a));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getReceipt, PaymentOutcomeUnknownError } from '../../src/index.js';
+import { getReceipt, PaymentMayBeTakenError, PaymentOutcomeUnknownError } from '../../src/index.js';
 import { SANDBOX_PLANS } from '../../src/sandbox/index.js';
 import { cardPayingFetch, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
 
@@ -53,7 +53,7 @@ describe('hostile and broken sellers', () => {
     expect((await pay.receipts()).at(-1)).toMatchObject({ path: '/bad-receipt', outcome: 'no-receipt' });
   });
 
-  it('a 5xx after the paid request is an unknown outcome; retrying replays the same token', async () => {
+  it('a 5xx after the paid request is an unknown outcome; a retry pays nothing unless told to, then reuses the same token', async () => {
     const sb = await sandbox();
     const { pay } = cardPayingFetch(sb, { budget: { lifetimeCents: 5000 } });
     await pay(`${sb.sellerUrl}/weather`);
@@ -61,7 +61,10 @@ describe('hostile and broken sellers', () => {
     const error = await pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
     const reservedBefore = (await pay.budget()).lifetime.reservedCents;
-    expect((await pay(`${sb.sellerUrl}/weather`)).status).toBe(200);
+    const requests = sb.sellerRequests.length;
+    expect(await pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e)).toBeInstanceOf(PaymentMayBeTakenError);
+    expect(sb.sellerRequests.length).toBe(requests); // nothing was sent
+    expect((await pay(`${sb.sellerUrl}/weather`, { payAgain: true })).status).toBe(200);
     const tokens = tokensSeen(sb);
     expect(new Set(tokens).size).toBe(1); // one token throughout: no second payment was made up
     expect(sb.stats().mints).toBe(1);

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, createPayingFetch, NeverminedRestClient } from '../../src/index.js';
+import { ConfigurationError, createPayingFetch } from '../../src/index.js';
+import { NeverminedRestClient } from '../../src/advanced.js';
 import { SANDBOX_PLANS } from '../../src/sandbox/index.js';
 import { cardPayingFetch, exaPayingFetch, expectNoSecrets, payingFetchFor, sandbox } from '../helpers.js';
 

@@ -69,14 +69,15 @@ describe('interop with a seller built on the official @x402/express middleware',
     expect(s.log.verified).toBe(0);
   });
 
-  it('a refused payment releases its reservation and is not retried forever', async () => {
+  it('a refused payment is not retried forever, and what was signed stays counted until proven unsettled', async () => {
     const s = await seller();
     s.log.refuse = true;
     const { pay } = agent();
     const error = await pay(`${s.url}/weather`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PAYMENT_REJECTED' });
     expect(s.log.verified).toBe(2);
-    expect((await pay.budget()).lifetime).toMatchObject({ reservedCents: 0, committedCents: 0 });
+    // Two signed payloads were handed over: whoever holds them could still settle them.
+    expect(await pay.budget()).toMatchObject({ lifetime: { reservedCents: 2, committedCents: 0 }, unknownCents: 2 });
   });
 
   it('works next to a Nevermined delegation: each 402 is paid the way it asks', async () => {

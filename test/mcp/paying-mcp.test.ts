@@ -29,7 +29,7 @@ async function paidMcpServer(sb: Sandbox, options: { malformed?: boolean } = {})
       const bearer = extra.requestInfo?.headers.authorization;
       const token = typeof bearer === 'string' ? bearer.replace(/^Bearer /, '') : undefined;
       seen.push({ bearer: token, meta: extra._meta?.['x402/payment'] });
-      const required = { x402Version: 2, resource: { url: 'mcp://tool/weather' }, accepts: [{ scheme: 'nvm:card-delegation', network: 'stripe', planId: options.malformed ? 'not-a-plan' : SANDBOX_PLANS.basic, extra: { agentId: 'weather-agent' } }] };
+      const required = { x402Version: 2, resource: { url: 'mcp://tool/weather' }, accepts: [{ scheme: 'nvm:card-delegation', network: 'stripe', planId: options.malformed ? 'not a plan' : SANDBOX_PLANS.basic, extra: { agentId: 'weather-agent' } }] };
       try {
         if (!token) throw new BackendFailure(402, 'MISSING', 'Payment required');
         sb.world.verify(token, SANDBOX_PLANS.basic, 1);

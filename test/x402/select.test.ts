@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createPayingFetch, Permit2AllowanceRequiredError, PolicyDeniedError } from '../../src/index.js';
-import { selectEntry, type SelectionContext } from '../../src/fetch/select-entry.js';
+import { selectEntry, type SelectionContext } from '../../src/engine/select-entry.js';
 import { parsePolicy } from '../../src/policy/policy.js';
 import { priceInCents } from '../../src/x402/assets.js';
 import type { PaymentRequired } from '../../src/x402/schemas.js';
@@ -46,7 +46,7 @@ describe('choosing what to pay among accepts[]', () => {
     const c = challenge(entry({ amount: '10000' }), entry({ amount: '90000' }));
     expect(selectEntry(c, ctx({ select: (cands) => cands.at(-1) }))).toMatchObject({ candidate: { priceCents: 9 } });
     expect(selectEntry(c, ctx({ select: () => undefined }))).toMatchObject({ kind: 'unpayable', reason: 'declined' });
-    expect(() => selectEntry(c, ctx({ select: () => ({ entry: entry(), kind: 'scheme', priceCents: 0, flow: 'authorization' }) }))).toThrow(PolicyDeniedError);
+    expect(() => selectEntry(c, ctx({ select: () => ({ entry: entry(), kind: 'scheme', plugin: { network: 'eip155:84532', client: stub() }, priceCents: 0, flow: 'authorization' }) }))).toThrow(PolicyDeniedError);
   });
 });
 
@@ -70,13 +70,13 @@ describe('412 permit2_allowance_required', () => {
     return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/x`, approve: () => (allowance = true), paid: () => paid, close: () => server.close() };
   }
 
-  it('is a typed error, not a loop, and frees the reservation', async () => {
+  it('is a typed error, not a loop; the payload handed over stays counted (a later allowance could settle it)', async () => {
     const s = await permit2Seller();
     const pay = createPayingFetch({ schemes: [{ network: 'eip155:84532', client: stub() }] });
     const error = await pay(s.url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Permit2AllowanceRequiredError);
     expect(error).toMatchObject({ code: 'PERMIT2_ALLOWANCE_REQUIRED', network: 'eip155:84532' });
-    expect((await pay.budget()).lifetime).toMatchObject({ reservedCents: 0, committedCents: 0 });
+    expect(await pay.budget()).toMatchObject({ lifetime: { reservedCents: 1, committedCents: 0 }, unknownCents: 1 });
     s.close();
   });
 

@@ -1,0 +1,7 @@
+// paying-fetch/advanced: the parts below the client, for tools and tests that build on them. The
+// main entry ('paying-fetch') is what an agent needs; nothing here is required to pay.
+
+export { NeverminedRestClient, NeverminedSdkAdapter, type NeverminedClient, type MintRequest, type DelegationTerms } from './nevermined/index.js';
+export { KNOWN_ASSETS, priceInCents, type AssetInfo } from './x402/assets.js';
+export { spendReport, renderHtmlReport } from './insight/index.js';
+export { withStoreErrors } from './store/with-store-errors.js';

@@ -1,0 +1,230 @@
+import { PaymentMayBeTakenError } from '../errors/payment-may-be-taken-error.js';
+import { PaymentRejectedError } from '../errors/payment-rejected-error.js';
+import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-required-error.js';
+import type { HeldToken } from '../engine/held.js';
+import type { PaymentEngine } from '../engine/payment-engine.js';
+import type { Labels } from '../engine/recorder.js';
+import { randomId } from '../util/random-id.js';
+import type { FetchLike } from '../util/transport.js';
+import { originOf } from '../util/url-parts.js';
+import type { PaymentRequired } from '../x402/schemas.js';
+import { readChallengeOf, sellerMessage, type ChallengeRead } from './challenge.js';
+import type { OnPermit2AllowanceRequired } from '../engine/scheme-plugins.js';
+import type { ReplayableRequest } from './replayable-request.js';
+import { send, type Sent } from './send.js';
+
+/** Sends, replays after a 402 with a cached or fresh token, and never more than these many times. */
+const MAX_SENDS_PER_CALL = 6;
+const NO_CREDENTIALS: Record<string, string> = {};
+
+/** What one step of a call decided. */
+export type Step =
+  | { kind: 'done'; response: Response }
+  /** Send again: `held` to `target` (the hop that asked for payment). */
+  | { kind: 'replay'; held: HeldToken; target: ReplayableRequest }
+  /** Nothing to pay here: the answer goes back to the caller, with the reason in a `blocked` event. */
+  | { kind: 'handBack'; response: Response; reason: string; detail: string; error?: Error | undefined }
+  | { kind: 'fail'; error: unknown };
+
+export interface HttpCallSettings {
+  transport: FetchLike;
+  labels: Labels;
+  signal: AbortSignal | undefined;
+  /** The caller said to pay again after an earlier unknown outcome of this same request. */
+  payAgain: boolean;
+  /** policy.freshPaymentAfterUnknown: earlier unknown outcomes are not looked for at all. */
+  ignoreUnknown: boolean;
+  challengeBodyTimeoutMs: number;
+  onPermit2AllowanceRequired: OnPermit2AllowanceRequired | undefined;
+}
+
+/**
+ * One logical HTTP call: resume, send up front, read the challenge, pay, replay, settle. Each step
+ * returns what it decided; `run` only loops over them. The caller's own credentials stay on the
+ * origin the caller addressed; payment headers only go to the origin they were bought for.
+ */
+export class HttpCall {
+  #held: HeldToken | undefined;
+  #target: ReplayableRequest;
+  #preemptive = false;
+  /** A signed payload replayed after an unknown outcome: forgotten once answered. */
+  #resumed = false;
+  #refusals = 0;
+  #permit2Asked = false;
+  /** The last challenge read: a payment after a Permit2 approval is signed for it again. */
+  #lastChallenge: PaymentRequired | undefined;
+  #sentTokens: string[] = [];
+  #resumeKey: string | undefined;
+  /** One id for this logical call: every retry of it carries the same one (payment-identifier). */
+  #paymentId: string | undefined;
+  readonly #callerOrigin: string;
+
+  constructor(
+    private readonly engine: PaymentEngine,
+    private readonly request: ReplayableRequest,
+    private readonly settings: HttpCallSettings,
+  ) {
+    this.#target = request;
+    this.#callerOrigin = originOf(request.url);
+  }
+
+  async run(): Promise<Response> {
+    const resumed = this.settings.ignoreUnknown ? undefined : this.resume();
+    if (resumed instanceof Promise) await resumed; // no await on the hot path
+    if (!this.#held) {
+      const upFront = this.engine.upFront(this.request.url);
+      this.#held = upFront instanceof Promise ? await upFront : upFront;
+      this.#preemptive = this.#held !== undefined;
+    }
+    for (let sends = 1; ; sends += 1) {
+      const step = await this.exchange(sends);
+      switch (step.kind) {
+        case 'done':
+          return step.response;
+        case 'fail':
+          throw step.error;
+        case 'handBack':
+          this.engine.events.emit('blocked', { url: this.#target.url, status: step.response.status, reason: step.reason, detail: this.#scrub(step.detail), ...(step.error ? { error: step.error } : {}) });
+          return step.response;
+        case 'replay':
+          this.#held = step.held;
+          this.#target = step.target;
+          this.#preemptive = false;
+      }
+    }
+  }
+
+  /**
+   * A retry of a request whose payment got no answer: a signed payload is replayed as it was (it
+   * can settle once at most); a Nevermined payment is not repeated silently (a typed error), unless
+   * the caller says `payAgain`.
+   */
+  resume(): void | Promise<void> {
+    const found = this.engine.parts.resumes.find(() => this.#key());
+    if (found === undefined) return;
+    return (async () => {
+      const record = await found;
+      if (!record) return;
+      if (this.settings.payAgain) return this.engine.parts.resumes.forget(this.#key());
+      if (record.held.kind === 'nvm') {
+        throw new PaymentMayBeTakenError({ url: this.request.url, receiptId: record.receiptId || undefined, tokenHash: record.held.tokenHash, sentAt: record.sentAt || undefined });
+      }
+      this.#held = record.held;
+      this.#resumed = true;
+    })();
+  }
+
+  /** One send and what its answer means. */
+  async exchange(sends: number): Promise<Step> {
+    const sent = await this.send();
+    const held = this.#held;
+    const paidHop = held !== undefined && originOf(sent.url) === held.origin;
+    if (held && paidHop && this.engine.events.wants('payment')) {
+      this.engine.events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: this.#preemptive });
+    }
+    if (held?.kind === 'scheme' && paidHop && sent.response.status === 412) return this.permit2(sent, held);
+    if (sent.response.status !== 402) return this.settle(sent, paidHop);
+    return this.paymentRequired(sent, paidHop, sends);
+  }
+
+  /** Sends the current target with the held payment (if any). No answer to a paid send: unknown outcome. */
+  async send(): Promise<Sent> {
+    const held = this.#held;
+    if (held) this.#sentTokens.push(held.token);
+    const sentAt = this.engine.now();
+    try {
+      return await send(this.settings.transport, this.#target, held ? { [held.headerName]: held.token } : NO_CREDENTIALS, held?.origin, this.settings.signal, this.#callerOrigin);
+    } catch (error) {
+      if (!held) throw error;
+      // The payment went out and no answer came back: the charge may have happened.
+      throw await this.engine.unknown(this.#target.url, this.#target.method, held, sentAt, 0, error, this.settings.labels, this.#key());
+    }
+  }
+
+  /** Not a 402: a paid answer is settled (5xx without receipt: unknown outcome), anything else handed over. */
+  async settle(sent: Sent, paidHop: boolean): Promise<Step> {
+    const held = this.#held;
+    if (held && paidHop) {
+      const answer = { url: sent.url, method: sent.method, status: sent.response.status, headers: sent.response.headers, response: sent.response };
+      if ((await this.engine.settle(answer, held, this.settings.labels)) === 'unknown') {
+        await sent.response.body?.cancel().catch(() => {});
+        const cause = new Error(`HTTP ${sent.response.status}`);
+        return { kind: 'fail', error: await this.engine.unknown(sent.url, sent.method, held, this.engine.now(), sent.response.status, cause, this.settings.labels, this.#key()) };
+      }
+    } else if (held && originOf(this.#target.url) === held.origin) {
+      // Handed over on the first hop, answered from another origin: a signed payload still counts.
+      await this.engine.keepUnsettled(held, this.#target.url, this.#target.method, sent.response.status, this.settings.labels);
+    }
+    if (this.#resumed) await this.#forgetResume();
+    return { kind: 'done', response: sent.response };
+  }
+
+  /** A 402: what it asks for, whether the held payment was refused, and the next payment. */
+  async paymentRequired(sent: Sent, paidHop: boolean, sends: number): Promise<Step> {
+    const held = this.#held;
+    // A signed payload handed over and answered 402: a refusal, but whoever holds it can still settle it.
+    if (held?.kind === 'scheme' && paidHop) {
+      await this.engine.keepUnsettled(held, sent.url, sent.method, 402, this.settings.labels);
+      this.#refusals += 1;
+    }
+    if (this.#resumed) await this.#forgetResume(); // definitively refused: a fresh payment may follow
+    const read = await readChallengeOf(sent.response, this.settings.challengeBodyTimeoutMs);
+    if (read.kind === 'none') return { kind: 'handBack', response: read.response, reason: read.reason, detail: read.detail, error: read.error };
+    this.#lastChallenge = read.challenge;
+    const selection = await this.engine.choose(read.challenge, sent.url);
+    if (selection.kind === 'unpayable') return { kind: 'handBack', response: read.response, reason: selection.reason, detail: selection.detail };
+    const { candidate } = selection;
+
+    let refused: HeldToken | undefined;
+    if (held && this.engine.sentFor(held, sent.url, candidate.entry)) {
+      refused = held;
+      // The backend, not the seller, says whether the delegation ended (then renewal is no refusal).
+      const said = await sellerMessage(read, (text) => this.#scrub(text));
+      if ((await this.engine.sellerRefused(held, said, this.settings.signal)) === 'refused') this.#refusals += 1;
+    }
+    if (this.#refusals >= 2 || sends >= MAX_SENDS_PER_CALL) {
+      const message = await sellerMessage(read, (text) => this.#scrub(text));
+      return { kind: 'fail', error: new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message }) };
+    }
+    void read.response.body?.cancel().catch(() => {}); // the next answer replaces this one
+    const next = await this.engine.authorize(candidate, read.challenge, sent.url, { refused, paymentId: () => this.#id(), signal: this.settings.signal });
+    // Replay exactly the hop that asked for payment: its URL, method and body.
+    return { kind: 'replay', held: next, target: { ...this.request, url: sent.url, method: sent.method, body: sent.body } };
+  }
+
+  /** 412: Permit2 needs an on-chain allowance first. Ask the hook once, else a typed error. Never a loop. */
+  async permit2(sent: Sent, held: Extract<HeldToken, { kind: 'scheme' }>): Promise<Step> {
+    // Handed over: it counts until proven unsettled, like any refused signed payload.
+    await this.engine.keepUnsettled(held, sent.url, sent.method, 412, this.settings.labels);
+    await sent.response.body?.cancel().catch(() => {});
+    const hook = this.settings.onPermit2AllowanceRequired;
+    const plugin = this.engine.parts.plugins.find((p) => p.network === held.entry.network && p.client.scheme === held.entry.scheme);
+    const challenge = this.#lastChallenge;
+    if (this.#permit2Asked || !hook || !plugin || !challenge || !(await hook({ url: sent.url, entry: held.entry }))) {
+      return { kind: 'fail', error: new Permit2AllowanceRequiredError({ url: sent.url, network: held.entry.network, asset: held.entry.asset }) };
+    }
+    this.#permit2Asked = true;
+    const next = await this.engine.authorize({ kind: 'scheme', entry: held.entry, plugin, priceCents: held.priceCents, flow: 'upfront' }, challenge, sent.url, { paymentId: () => this.#id(), signal: this.settings.signal });
+    return { kind: 'replay', held: next, target: this.#target };
+  }
+
+  #key(): string {
+    return (this.#resumeKey ??= this.engine.parts.resumes.keyOf(this.request)); // hashed only when needed
+  }
+
+  #id(): string {
+    return (this.#paymentId ??= randomId()); // made only if a scheme payment needs it
+  }
+
+  async #forgetResume(): Promise<void> {
+    this.#resumed = false;
+    await this.engine.parts.resumes.forget(this.#key()).catch(() => {}); // it expires anyway
+  }
+
+  /** Every token sent in this call and every one cached for the origin: never in an error or event. */
+  #scrub(text: string): string {
+    return this.engine.redactor(this.#held?.origin ?? originOf(this.#target.url), this.#sentTokens)(text);
+  }
+}
+
+export type { ChallengeRead };

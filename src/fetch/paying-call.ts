@@ -1,0 +1,79 @@
+import type { PaymentEngine } from '../engine/payment-engine.js';
+import type { Labels } from '../engine/recorder.js';
+import { keyHeaderName, type ProviderRecipe } from '../providers/recipe.js';
+import type { KeyRecord } from '../store/types.js';
+import { defaultFetch } from '../util/transport.js';
+import { originOf } from '../util/url-parts.js';
+import { DEFAULT_CHALLENGE_BODY_TIMEOUT_MS } from './challenge.js';
+import { HttpCall, type HttpCallSettings } from './http-call.js';
+import type { PayingFetchOptions } from './options.js';
+import { providerCall, type ProviderFlowLimits } from './provider-flow.js';
+import { toReplayable, type ReplayableRequest } from './replayable-request.js';
+
+/** fetch's init, plus who is spending (overrides the instance's `agent` and adds `tags`). */
+export interface PayingRequestInit extends RequestInit {
+  agent?: string;
+  tags?: Record<string, string>;
+  /**
+   * This same request paid before and got no answer (PaymentMayBeTakenError): pay again anyway.
+   * The earlier payment may have been taken too; reconcile() tells.
+   */
+  payAgain?: boolean;
+}
+
+/** The function behind a PayingFetch: one HttpCall (or provider call) per logical request. */
+export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): (input: string | URL | Request, init?: PayingRequestInit) => Promise<Response> {
+  const transport = options.fetch ?? defaultFetch;
+  const bodyLimit = options.maxReplayBodyBytes ?? 16 * 1024 * 1024;
+  const providers = options.providers ?? [];
+  const { keys } = engine.parts;
+  const limits = providerLimits(engine, options);
+  const base = {
+    transport,
+    ignoreUnknown: engine.parts.policy.freshPaymentAfterUnknown === true,
+    challengeBodyTimeoutMs: options.challengeBodyTimeoutMs ?? DEFAULT_CHALLENGE_BODY_TIMEOUT_MS,
+    onPermit2AllowanceRequired: options.onPermit2AllowanceRequired,
+  };
+
+  /** The provider whose key goes on this request, unless the caller set that header themselves. */
+  const providerFor = (request: ReplayableRequest): ProviderRecipe | undefined => {
+    const origin = originOf(request.url);
+    return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
+  };
+
+  return async (input, init) => {
+    const made = toReplayable(input, init, bodyLimit);
+    const request = made instanceof Promise ? await made : made; // no await on the hot path
+    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
+    const signal = withTimeout(request.signal, options.timeoutMs);
+    const provider = keys ? providerFor(request) : undefined;
+    if (provider) {
+      const answered = await engine.guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, { ...limits, labels }));
+      if (answered) return answered;
+    }
+    const settings: HttpCallSettings = { ...base, labels, signal, payAgain: init?.payAgain === true };
+    return new HttpCall(engine, request, settings).run();
+  };
+}
+
+function providerLimits(engine: PaymentEngine, options: PayingFetchOptions): Omit<ProviderFlowLimits, 'labels'> {
+  const { keys, policy, events, client } = { ...engine.parts, events: engine.events };
+  return {
+    rateLimitRetries: options.rateLimit?.retries ?? 3,
+    rateLimitBaseMs: options.rateLimit?.baseMs ?? 500,
+    rateLimitMaxMs: options.rateLimit?.maxMs ?? 8_000,
+    // Buying ahead is a top-up: only with autoTopUp consent, and never blocking the call.
+    refill: (recipe: ProviderRecipe, key: KeyRecord) => {
+      if (!policy.autoTopUp || !keys) return;
+      keys.buy(recipe, 'refill', key).catch((error: Error) => {
+        events.emit('blocked', { url: recipe.purchase.url, status: 0, reason: 'refill-failed', detail: client.scrub(error.message), error });
+      });
+    },
+  };
+}
+
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  if (timeoutMs === undefined) return signal;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
