@@ -1,27 +1,20 @@
-// The Redis ledger in Lua: running totals per scope, so a reservation reads a bounded number of
-// fields whatever the number of past entries (issue 19).
+// The Redis ledger in Lua: running totals per limit, so a reservation reads a few keys whatever
+// the number of past entries (issue 19).
 //
-// A scope is what a limit filters on (kinds, origin, plan, note, sum or count). Each scope keeps a
-// hash `t:<sid>` of running totals: `all` (lifetime) and time buckets of the entries' end times at
-// 22 levels of base 4 (level L bucket i holds entries ending in [i*4^L, (i+1)*4^L)). "Ending after
-// X" is then a sum of at most 67 buckets, read with one HMGET: the window rule of usage.ts
-// (end > now - window and start <= now) exactly, to the millisecond. Entries that start in the
-// future (rare) sit in the `future` zset and are taken back out. A scope is registered the first
-// time a limit asks for it, by one scan of the entries; from then on every change of an entry
-// updates the scopes it matches (the `si:<origin>` and `si:*` sets say which).
+// A "tally" is what one limit shape counts: a scope (kinds, origin, plan, note, sum or count) and
+// a window (or lifetime). Its hash `w:<tid>` holds `total` (every entry of the scope not released)
+// and, for a window, `below` (entries that ended before the watermark `T`); the zset `z:<tid>`
+// holds the other entries (member "<weight>|<id>", score = end). The usage of a window at `now`
+// is total - below - (members ending before now - window): a reservation first folds those into
+// `below` and moves T, so each entry is folded once and a reservation's cost does not grow with
+// history. Reads fold nothing (a read at an earlier `now` stays exact while T is behind it).
+// A tally is built the first time a limit asks for it, by one scan of the entries; from then on
+// every change of an entry updates the tallies it matches (`ti:<origin>` and `ti:*` list them).
+// Entries that start in the future (rare) sit in the `future` zset and are taken back out.
 // Every key carries the deployment's hash tag, so on Redis Cluster all of this is in one slot.
 
 const PRELUDE = `
 local P = ARGV[1]
-local LEVELS = 22
-local TOP = 17592186044415 -- 4^22 - 1
-local function fmt(n) return string.format('%.0f', n) end
-local function clampT(t)
-  t = math.floor(t)
-  if t < 0 then return 0 end
-  if t > TOP then return TOP end
-  return t
-end
 local function matches(e, s)
   local kindOk = false
   for _, k in ipairs(s.kinds) do if k == e.kind then kindOk = true end end
@@ -36,47 +29,43 @@ local function weight(e, s)
   if s.counts then return e.compactedCount or 1 end
   return e.amountCents
 end
-local function addAt(key, t, delta)
-  if delta == 0 then return end
-  redis.call('HINCRBY', key, 'all', delta)
-  local q = clampT(t)
-  for L = 0, LEVELS - 1 do
-    redis.call('HINCRBY', key, L .. ':' .. fmt(q), delta)
-    q = math.floor(q / 4)
-  end
+local function member(e, w) return w .. '|' .. e.id end
+local function memberWeight(m) return tonumber(string.match(m, '^(-?%d+)|')) end
+-- Adds (sign 1) or removes (sign -1) an entry's weight in a tally.
+local function apply(s, e, sign)
+  local w = weight(e, s)
+  if w == 0 then return end
+  local key = P .. 'w:' .. s.tid
+  redis.call('HINCRBY', key, 'total', sign * w)
+  if s.windowMs == nil then return end
+  local t = tonumber(redis.call('HGET', key, 'T') or '0')
+  if e.endAt < t then redis.call('HINCRBY', key, 'below', sign * w)
+  elseif sign > 0 then redis.call('ZADD', P .. 'z:' .. s.tid, e.endAt, member(e, w))
+  else redis.call('ZREM', P .. 'z:' .. s.tid, member(e, w)) end
 end
--- Sum of the entries ending at or after x.
-local function suffix(key, x)
-  local q = clampT(x)
-  local fields = {'0:' .. fmt(q)}
-  for L = 0, LEVELS - 1 do
-    local d = q % 4
-    for j = d + 1, 3 do fields[#fields + 1] = L .. ':' .. fmt(q - d + j) end
-    q = (q - d) / 4
-  end
-  local used = 0
-  for _, v in ipairs(redis.call('HMGET', key, unpack(fields))) do if v then used = used + tonumber(v) end end
-  return used
-end
-local function ensureScope(entriesKey, scopesKey, s)
-  if redis.call('HEXISTS', scopesKey, s.sid) == 1 then return end
-  local key = P .. 't:' .. s.sid
-  redis.call('DEL', key)
+-- The first 'from' (count entries ending at or after it) of a window at now.
+local function fromOf(l, now) return math.floor(now - l.windowMs) + 1 end
+local function ensureTally(entriesKey, talliesKey, l, now)
+  if redis.call('HEXISTS', talliesKey, l.tid) == 1 then return end
+  local s = {tid = l.tid, kinds = l.kinds, origin = l.origin, planId = l.planId, note = l.note, counts = l.counts, windowMs = l.windowMs}
+  local key = P .. 'w:' .. s.tid
+  redis.call('DEL', key, P .. 'z:' .. s.tid)
+  if s.windowMs ~= nil then redis.call('HSET', key, 'T', fromOf(s, now)) end
   for _, v in ipairs(redis.call('HVALS', entriesKey)) do
     local e = cjson.decode(v)
-    if matches(e, s) then addAt(key, e.endAt, weight(e, s)) end
+    if matches(e, s) then apply(s, e, 1) end
   end
-  redis.call('HSET', scopesKey, s.sid, cjson.encode({sid = s.sid, kinds = s.kinds, origin = s.origin, planId = s.planId, note = s.note, counts = s.counts}))
-  redis.call('SADD', P .. 'si:' .. (s.origin or '*'), s.sid)
+  redis.call('HSET', talliesKey, s.tid, cjson.encode(s))
+  redis.call('SADD', P .. 'ti:' .. (s.origin or '*'), s.tid)
 end
-local function scopesFor(scopesKey, e)
-  local ids = redis.call('SMEMBERS', P .. 'si:*')
+local function talliesFor(talliesKey, e)
+  local ids = redis.call('SMEMBERS', P .. 'ti:*')
   if e.origin then
-    for _, id in ipairs(redis.call('SMEMBERS', P .. 'si:' .. e.origin)) do ids[#ids + 1] = id end
+    for _, id in ipairs(redis.call('SMEMBERS', P .. 'ti:' .. e.origin)) do ids[#ids + 1] = id end
   end
   local out = {}
   if #ids == 0 then return out end
-  for _, d in ipairs(redis.call('HMGET', scopesKey, unpack(ids))) do
+  for _, d in ipairs(redis.call('HMGET', talliesKey, unpack(ids))) do
     if d then
       local s = cjson.decode(d)
       if matches(e, s) then out[#out + 1] = s end
@@ -84,13 +73,33 @@ local function scopesFor(scopesKey, e)
   end
   return out
 end
+-- Moves members that ended before 'from' into 'below' (a reservation's step: writes).
+local function fold(l, from)
+  local key, z = P .. 'w:' .. l.tid, P .. 'z:' .. l.tid
+  local t = tonumber(redis.call('HGET', key, 'T') or '0')
+  if from <= t then return end
+  local gone = 0
+  local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. from)
+  for _, m in ipairs(old) do gone = gone + memberWeight(m) end
+  if #old > 0 then
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. from)
+    redis.call('HINCRBY', key, 'below', gone)
+  end
+  redis.call('HSET', key, 'T', from)
+end
 local function usage(entriesKey, futureKey, l, now)
-  local key = P .. 't:' .. l.sid
-  if l.windowMs == nil then return tonumber(redis.call('HGET', key, 'all') or '0') end
-  local from = math.floor(now - l.windowMs) + 1
-  local used = suffix(key, from)
+  local key = P .. 'w:' .. l.tid
+  local got = redis.call('HMGET', key, 'total', 'below', 'T')
+  local used = tonumber(got[1] or '0')
+  if l.windowMs == nil then return used end
+  used = used - tonumber(got[2] or '0')
+  local from = fromOf(l, now)
+  local t = tonumber(got[3] or '0')
+  if from > t then -- a read ahead of the watermark: members ending in [T, from) leave too
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'z:' .. l.tid, '-inf', '(' .. from)) do used = used - memberWeight(m) end
+  end
   -- Entries that have not started yet do not count (they are few: kept aside).
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', futureKey, '(' .. fmt(now), '+inf')) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', futureKey, '(' .. now, '+inf')) do
     local v = redis.call('HGET', entriesKey, id)
     if v then
       local e = cjson.decode(v)
@@ -102,8 +111,8 @@ end
 `;
 
 /**
- * KEYS entries hash, scopes hash, future zset; ARGV prefix, entry json, limits json (each with
- * its scope id `sid`), now. Returns {1, entryJson} or {0, limitIndex, used}.
+ * KEYS entries hash, tallies hash, future zset; ARGV prefix, entry json, limits json (each with
+ * its tally id `tid`), now. Returns {1, entryJson} or {0, limitIndex, used}.
  */
 export const RESERVE = `${PRELUDE}
 local entry = cjson.decode(ARGV[2])
@@ -113,7 +122,8 @@ local existing = redis.call('HGET', KEYS[1], entry.id)
 if existing then return {1, existing} end
 entry.state = 'reserved'
 for i, l in ipairs(limits) do
-  ensureScope(KEYS[1], KEYS[2], l)
+  ensureTally(KEYS[1], KEYS[2], l, now)
+  if l.windowMs ~= nil then fold(l, fromOf(l, now)) end
   local inWindow = l.windowMs == nil or (entry.endAt > now - l.windowMs and entry.startAt <= now)
   if matches(entry, l) and inWindow then
     local used = usage(KEYS[1], KEYS[3], l, now)
@@ -124,21 +134,22 @@ for i, l in ipairs(limits) do
 end
 local json = cjson.encode(entry)
 redis.call('HSET', KEYS[1], entry.id, json)
-for _, s in ipairs(scopesFor(KEYS[2], entry)) do addAt(P .. 't:' .. s.sid, entry.endAt, weight(entry, s)) end
+for _, s in ipairs(talliesFor(KEYS[2], entry)) do apply(s, entry, 1) end
 if entry.startAt > now then redis.call('ZADD', KEYS[3], entry.startAt, entry.id) end
 return {1, json}
 `;
 
-/** KEYS entries hash, scopes hash, future zset; ARGV prefix, limit json (with sid), now. Returns the usage as a string. */
+/** KEYS entries hash, tallies hash, future zset; ARGV prefix, limit json (with tid), now. Returns the usage as a string. */
 export const USAGE = `${PRELUDE}
 local l = cjson.decode(ARGV[2])
-ensureScope(KEYS[1], KEYS[2], l)
-return tostring(usage(KEYS[1], KEYS[3], l, tonumber(ARGV[3])))
+local now = tonumber(ARGV[3])
+ensureTally(KEYS[1], KEYS[2], l, now)
+return tostring(usage(KEYS[1], KEYS[3], l, now))
 `;
 
 /**
- * KEYS entries hash, scopes hash, settled zset; ARGV prefix, id, change json. Moves the entry's
- * weight in every scope it counts in; settled entries are indexed by end for compaction.
+ * KEYS entries hash, tallies hash, settled zset; ARGV prefix, id, change json. Moves the entry's
+ * weight in every tally it counts in; settled entries are indexed by end for compaction.
  */
 export const SETTLE = `${PRELUDE}
 local current = redis.call('HGET', KEYS[1], ARGV[2])
@@ -146,12 +157,10 @@ if not current then return 0 end
 local old = cjson.decode(current)
 local new = cjson.decode(current)
 for k, v in pairs(cjson.decode(ARGV[3])) do new[k] = v end
-for _, s in ipairs(scopesFor(KEYS[2], old)) do
-  local key = P .. 't:' .. s.sid
-  local before, after = weight(old, s), weight(new, s)
-  if before ~= after or old.endAt ~= new.endAt then
-    addAt(key, old.endAt, -before)
-    addAt(key, new.endAt, after)
+for _, s in ipairs(talliesFor(KEYS[2], old)) do
+  if weight(old, s) ~= weight(new, s) or old.endAt ~= new.endAt then
+    apply(s, old, -1)
+    apply(s, new, 1)
   end
 end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(new))
@@ -161,15 +170,15 @@ return 1
 `;
 
 /**
- * KEYS entries hash, scopes hash, settled zset, future zset; ARGV prefix, cutoff, batch.
+ * KEYS entries hash, tallies hash, settled zset, future zset; ARGV prefix, cutoff, batch.
  * Settled entries that ended before the cutoff leave the ledger: released ones are dropped,
  * committed ones are folded into one `compacted:` entry per (kind, origin, plan, note), so
- * lifetime sums (and counts, via compactedCount) stay exact. Their time buckets, which no window
- * reaches any more, are deleted. Returns how many entries were compacted.
+ * lifetime sums (and counts, via compactedCount) stay exact. In the window tallies they move to
+ * `below` (no window reaches them). Returns how many entries were looked at.
  */
 export const COMPACT = `${PRELUDE}
 local cutoff = tonumber(ARGV[2])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. fmt(cutoff), 'LIMIT', 0, tonumber(ARGV[3]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[3], id)
   local v = redis.call('HGET', KEYS[1], id)
@@ -177,6 +186,12 @@ for _, id in ipairs(ids) do
     local e = cjson.decode(v)
     if e.endAt < cutoff and (e.state == 'committed' or e.state == 'released') and string.sub(id, 1, 10) ~= 'compacted:' then
       redis.call('HDEL', KEYS[1], id)
+      for _, s in ipairs(talliesFor(KEYS[2], e)) do
+        local w = weight(e, s)
+        if s.windowMs ~= nil and w ~= 0 and redis.call('ZREM', P .. 'z:' .. s.tid, member(e, w)) == 1 then
+          redis.call('HINCRBY', P .. 'w:' .. s.tid, 'below', w)
+        end
+      end
       if e.state == 'committed' then
         local gid = 'compacted:' .. redis.sha1hex(cjson.encode({e.kind, e.origin or '', e.planId or '', e.note or ''}))
         local gv = redis.call('HGET', KEYS[1], gid)
@@ -193,19 +208,9 @@ for _, id in ipairs(ids) do
         end
         redis.call('HSET', KEYS[1], gid, cjson.encode(g))
       end
-      local q = clampT(e.endAt)
-      for _, s in ipairs(scopesFor(KEYS[2], e)) do
-        local key = P .. 't:' .. s.sid
-        local size, i = 1, q
-        for L = 0, LEVELS - 1 do
-          if (i + 1) * size <= cutoff then redis.call('HDEL', key, L .. ':' .. fmt(i)) end
-          i = math.floor(i / 4)
-          size = size * 4
-        end
-      end
     end
   end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. fmt(cutoff))
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. cutoff)
 return #ids
 `;

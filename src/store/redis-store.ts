@@ -3,7 +3,7 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
 import { COMPACT, RESERVE, SETTLE, USAGE } from './redis-ledger-scripts.js';
-import { scopeId } from './scope.js';
+import { tallyId } from './tally-id.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 type Scripted = Redis & {
@@ -86,24 +86,24 @@ export class RedisStore implements Store {
     return new RedisStore(redis, options, true);
   }
 
-  /** A limit as the scripts take it: its scope id attached (see redis-ledger-scripts.ts). */
+  /** A limit as the scripts take it: its tally id attached (see redis-ledger-scripts.ts). */
   #scoped(limit: LimitCheck): object {
     if (limit.windowMs !== undefined && limit.windowMs >= this.#compactAfterMs) {
       throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs above it (it is ${this.#compactAfterMs})`);
     }
-    return { ...definedOnly(limit), sid: scopeId(limit) };
+    return { ...definedOnly(limit), tid: tallyId(limit) };
   }
 
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
     const scoped = JSON.stringify(limits.map((l) => this.#scoped(l)));
-    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), this.#k('scopes'), this.#k('future'), this.#prefix, JSON.stringify(definedOnly(entry)), scoped, now);
+    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(definedOnly(entry)), scoped, now);
     this.#maybeCompact(now);
     if (ok === 1) return { ok: true, entry: JSON.parse(a) as LedgerEntry };
     return { ok: false, violated: limits[Number(a) - 1]!, used: Number(b) };
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    await this.#redis.pfSettle(this.#k('entries'), this.#k('scopes'), this.#k('settled'), this.#prefix, id, JSON.stringify(definedOnly(change)));
+    await this.#redis.pfSettle(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#prefix, id, JSON.stringify(definedOnly(change)));
   }
 
   /**
@@ -113,7 +113,7 @@ export class RedisStore implements Store {
   async compact(now: number = Date.now()): Promise<number> {
     let total = 0;
     for (;;) {
-      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('scopes'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH);
+      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH);
       total += done;
       if (done < COMPACT_BATCH) return total;
     }
@@ -138,7 +138,7 @@ export class RedisStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    return Number(await this.#redis.pfUsage(this.#k('entries'), this.#k('scopes'), this.#k('future'), this.#prefix, JSON.stringify(this.#scoped(limit)), now));
+    return Number(await this.#redis.pfUsage(this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(this.#scoped(limit)), now));
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
@@ -215,7 +215,7 @@ export class RedisStore implements Store {
     await this.#redis.del(this.#secretKey(key));
   }
 
-  async tryLock(name: string, owner: string, ttlMs: number): Promise<number | undefined> {
+  async tryLock(name: string, owner: string, ttlMs: number, _now?: number): Promise<number | undefined> {
     const fence = await this.#redis.pfTryLock(this.#k(`lock:${name}`), this.#k('fence'), owner, ttlMs);
     return fence === null ? undefined : Number(fence);
   }
@@ -224,7 +224,7 @@ export class RedisStore implements Store {
     await this.#redis.pfUnlock(this.#k(`lock:${name}`), owner);
   }
 
-  async lockHolder(name: string): Promise<string | undefined> {
+  async lockHolder(name: string, _now?: number): Promise<string | undefined> {
     return (await this.#redis.get(this.#k(`lock:${name}`))) ?? undefined;
   }
 

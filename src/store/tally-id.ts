@@ -5,11 +5,11 @@ import type { LimitCheck } from './types.js';
 const ids = new Map<string, string>();
 
 /**
- * What a limit counts, whatever its window and maximum: its kinds, origin, plan, note, and sum or
- * count. Limits with one scope share running totals (a lifetime budget and a daily one, say).
+ * What a limit counts, whatever its name and maximum: its kinds, origin, plan, note, sum or count,
+ * and window. Limits with one tally id share running totals (two names for one daily budget).
  */
-export function scopeId(limit: LimitCheck): string {
-  const key = JSON.stringify([[...limit.kinds].sort(), limit.origin ?? null, limit.planId ?? null, limit.note ?? null, limit.counts === true]);
+export function tallyId(limit: LimitCheck): string {
+  const key = JSON.stringify([[...limit.kinds].sort(), limit.origin ?? null, limit.planId ?? null, limit.note ?? null, limit.counts === true, limit.windowMs ?? null]);
   let id = ids.get(key);
   if (id === undefined) {
     id = createHash('sha256').update(key).digest('hex').slice(0, 24);

@@ -27,7 +27,7 @@ describe.skipIf(redisClusterNodes.length === 0)('the Redis store on a Redis Clus
         const keys = await node.keys(`{pf:${prefix}}:*`);
         if (keys.length === 0) continue;
         expect(keys.length).toBeGreaterThanOrEqual(6); // entries, scopes, totals, receipts, secret, lock...
-        const slots = new Set(await Promise.all(keys.map((k) => node.cluster('KEYSLOT', k))));
+        const slots = new Set(await Promise.all(keys.map((k) => node.call('CLUSTER', 'KEYSLOT', k))));
         expect(slots.size).toBe(1);
         holders.set(prefix, (holders.get(prefix) ?? new Set()).add(`${node.options.port}`));
       }

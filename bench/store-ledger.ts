@@ -1,0 +1,133 @@
+// npm run bench, store section: reservations per second for each store, and how that moves as the
+// ledger grows (issue 19). Each reservation checks a lifetime and a daily budget and an hourly
+// count, atomically, as the Ledger does. Not a test: no assertions.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { EmbeddedStore } from '../src/store/embedded-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { PostgresStore } from '../src/store/postgres-store.js';
+import { RedisStore } from '../src/store/redis-store.js';
+import type { LedgerEntry, LimitCheck, Store } from '../src/store/types.js';
+import { startPostgres } from '../test/setup/postgres-server.js';
+import { fmt, measure } from './measure.js';
+
+const HOUR = 3_600_000;
+const LIMITS: LimitCheck[] = [
+  { name: 'budget.lifetime', max: 1e12, kinds: ['purchase', 'delegation'] },
+  { name: 'budget.perDay', windowMs: 24 * HOUR, max: 1e12, kinds: ['purchase', 'delegation'] },
+  { name: 'maxPurchasesPer.hour', windowMs: HOUR, max: 1e12, counts: true, kinds: ['purchase', 'pack'] },
+];
+
+export interface StoreServers {
+  redisUrl?: string | undefined;
+  postgresUrl?: string | undefined;
+}
+
+const entry = (now: number): LedgerEntry => ({ id: randomUUID(), kind: 'purchase', state: 'reserved', amountCents: 1, startAt: now, endAt: now });
+
+/** Reservations per second through `store`, `concurrency` at a time. */
+async function rate(store: Store, total: number, concurrency: number): Promise<{ rps: number; spread: string }> {
+  const s = await measure(async () => {
+    const now = Date.now();
+    const r = await store.reserve(entry(now), LIMITS, now);
+    if (!r.ok) throw new Error('refused');
+  }, total, concurrency, 3);
+  return { rps: s.rps, spread: `${fmt.rps(s.rpsMin)}-${fmt.rps(s.rpsMax)}` };
+}
+
+/** Adds `count` past entries (spread over the last 30 days, settled) the fast way for each store. */
+async function prefill(name: string, store: Store, count: number, servers: StoreServers, prefix: string): Promise<void> {
+  const now = Date.now();
+  const past = (i: number): LedgerEntry => {
+    const at = now - Math.floor((i / count) * 30 * 24 * HOUR);
+    return { id: `past-${i}`, kind: i % 3 ? 'purchase' : 'delegation', state: 'committed', amountCents: 1, startAt: at, endAt: at };
+  };
+  if (name.startsWith('redis')) {
+    // Straight into the entries hash (pipelined), as a long-lived deployment would have them;
+    // the first reservation then builds the running totals once, by one scan.
+    const redis = new Redis(servers.redisUrl!);
+    for (let i = 0; i < count; i += 10_000) {
+      const batch = redis.pipeline();
+      for (let j = i; j < Math.min(count, i + 10_000); j += 1) batch.hset(`{pf:${prefix}}:entries`, `past-${j}`, JSON.stringify(past(j)));
+      await batch.exec();
+    }
+    redis.disconnect();
+    return;
+  }
+  for (let i = 0; i < count; i += 1) {
+    const e = past(i);
+    await store.reserve(e, [], e.startAt);
+    await store.settle(e.id, { state: 'committed' });
+  }
+}
+
+export async function storeBench(say: (line?: string) => void, table: (head: string[], rows: Array<Array<string | number>>) => void, servers: StoreServers, quick: boolean): Promise<void> {
+  const total = quick ? 500 : 3_000;
+  say('## Stores: reservations per second (64 concurrent reservers, one process)');
+  say();
+  const makers: Array<[string, () => Promise<{ store: Store; prefix: string } | undefined>]> = [
+    ['memory', async () => ({ store: new MemoryStore(), prefix: '' })],
+    ['embedded (SQLite, WAL)', async () => ({ store: new EmbeddedStore(join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state')), prefix: '' })],
+    ['redis (Lua, running totals)', async () => {
+      if (!servers.redisUrl) return undefined;
+      const prefix = `bench-${randomUUID().slice(0, 8)}`;
+      return { store: await RedisStore.connect(servers.redisUrl, { prefix, compactAfterMs: 60 * 24 * HOUR }), prefix };
+    }],
+    ['postgres (row lock, one transaction)', async () => {
+      if (!servers.postgresUrl) return undefined;
+      const prefix = `bench-${randomUUID().slice(0, 8)}`;
+      return { store: await PostgresStore.connect(servers.postgresUrl, { prefix, pool: { max: 16 } }), prefix };
+    }],
+  ];
+  const sizes = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000];
+  const rows: Array<Array<string | number>> = [];
+  for (const [name, make] of makers) {
+    const made = await make();
+    if (!made) {
+      rows.push([name, 'skipped: no server', ...sizes.map(() => '-')]);
+      continue;
+    }
+    const cells: string[] = [];
+    let have = 0;
+    for (const size of sizes) {
+      // Past entries cost the slow stores minutes to add one by one: they are measured up to 100,000.
+      if (!name.startsWith('redis') && size > 100_000) {
+        cells.push('-');
+        continue;
+      }
+      await prefill(name, made.store, size - have, servers, made.prefix);
+      have = size;
+      const r = await rate(made.store, total, 64);
+      cells.push(`${fmt.rps(r.rps)} (${r.spread})`);
+    }
+    rows.push([name, ...cells]);
+    await made.store.close();
+  }
+  table(['store', ...sizes.map((s) => `with ${fmt.rps(s)} past entries`)], rows);
+  say('Each reservation checks a lifetime and a daily budget and an hourly purchase count, atomically. Past entries are settled purchases and delegations spread over 30 days.');
+  say();
+}
+
+// Run alone: npx tsx bench/store-ledger.ts [--quick]
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const redisPort = 30_000 + Math.floor(Math.random() * 10_000);
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  const pg = await startPostgres({ fsync: true });
+  const say = (line = '') => console.log(line);
+  const table = (head: string[], rows: Array<Array<string | number>>) => {
+    say(`| ${head.join(' | ')} |`);
+    say(`|${head.map(() => '---').join('|')}|`);
+    for (const r of rows) say(`| ${r.join(' | ')} |`);
+    say();
+  };
+  await storeBench(say, table, { redisUrl: `redis://127.0.0.1:${redisPort}`, postgresUrl: pg?.url }, quick);
+  redis.kill();
+  pg?.stop();
+  process.exit(0);
+}
