@@ -1,7 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { MemoryStore, type Store } from '../../src/index.js';
 
 // A small kit of hostile sellers and faulty stores, for the tests of what a lying seller or a
 // failing disk can do. Every server listens on 127.0.0.1 and is closed after each test.
@@ -74,35 +73,5 @@ export function signaturesSeen(server: Hostile): string[] {
   return server.seen.flatMap((r) => {
     const v = r.headers['payment-signature'] ?? r.headers['x-payment'];
     return typeof v === 'string' ? [v] : [];
-  });
-}
-
-/** A store whose writes (or every call) can be made to fail, as a full disk or a lost Redis would. */
-export interface FaultyStore extends Store {
-  /** `writes`: every method that changes state fails; `all`: reads too; `none`: healthy. */
-  fail(mode: 'none' | 'writes' | 'all'): void;
-  /** Calls that failed so far. */
-  readonly failures: number;
-}
-
-const WRITES = new Set(['reserve', 'settle', 'appendReceipt', 'updateReceipt', 'putKey', 'deleteKey', 'addUnits', 'putPending', 'deletePending', 'putSecret', 'deleteSecret', 'tryLock', 'unlock']);
-
-export function faultyStore(inner: Store = new MemoryStore(), error = () => Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' })): FaultyStore {
-  let mode: 'none' | 'writes' | 'all' = 'none';
-  let failures = 0;
-  return new Proxy(inner as FaultyStore, {
-    get(target, property, receiver) {
-      if (property === 'fail') return (m: typeof mode) => void (mode = m);
-      if (property === 'failures') return failures;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || property === 'close') return value;
-      return (...args: unknown[]) => {
-        if (mode === 'all' || (mode === 'writes' && WRITES.has(String(property)))) {
-          failures += 1;
-          return Promise.reject(error());
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
   });
 }
