@@ -96,6 +96,22 @@ async function checkDelegation(ledger: Ledger, report: ReconcileReport, entries:
 }
 
 /**
+ * The delegations in the ledger that are this principal's: a store shared with another principal
+ * (another API key) holds theirs too, which only they can check.
+ */
+async function ownDelegations(client: NeverminedClient, entries: LedgerEntry[], report: ReconcileReport): Promise<string[]> {
+  const inLedger = [...new Set(entries.filter((e) => e.kind === 'delegation' && e.delegationId).map((e) => e.delegationId as string))];
+  if (inLedger.length === 0) return [];
+  try {
+    const mine = new Set((await client.listDelegations()).map((d) => d.delegationId));
+    return inLedger.filter((id) => mine.has(id));
+  } catch (error) {
+    report.failures.push({ delegationId: '(list delegations)', error: (error as Error).message });
+    return [];
+  }
+}
+
+/**
  * Compares the ledger with the backend's delegation transactions: finds charges the ledger missed
  * and ledger charges without a backend charge, matches the charges of pack purchases, and settles
  * unknown outcomes.
@@ -103,8 +119,8 @@ async function checkDelegation(ledger: Ledger, report: ReconcileReport, entries:
 export async function reconcile(client: NeverminedClient, ledger: Ledger, now: () => number): Promise<ReconcileReport> {
   const store = ledger.store;
   const entries = await store.entries();
-  const delegationIds = [...new Set(entries.filter((e) => e.kind === 'delegation' && e.delegationId).map((e) => e.delegationId as string))];
   const report: ReconcileReport = { at: now(), delegationsChecked: 0, unknownCharges: [], missingCharges: [], packCharges: [], resolvedUnknown: [], failures: [], ok: true };
+  const delegationIds = await ownDelegations(client, entries, report);
   const unknownReceipts = (await store.receipts()).filter((r) => r.outcome === 'unknown');
   for (const delegationId of delegationIds) {
     let transactions: DelegationTransaction[];
