@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../src/index.js';
 import { EXA_PLAN_ID } from '../../src/sandbox/index.js';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/types.js';
 import { exaPayingFetch, sandbox } from '../helpers.js';
-import { tempHome } from '../store/stores.js';
+import { redisUrl, tempHome } from '../store/stores.js';
 import { startAgent } from '../fixtures/run-agent.js';
 
 const PACK_AGENT = 'test/providers/fixtures/pack-agent.ts';
@@ -41,8 +44,8 @@ function sum(outcomes: Array<Record<string, number>>): Record<string, number> {
   return total;
 }
 
-function packJob(sb: Sb, dir: string, extra: object) {
-  return { dir, apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId, vendorUrl: sb.vendorUrl, ...extra };
+function packJob(sb: Sb, store: object, extra: object) {
+  return { store, apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId, vendorUrl: sb.vendorUrl, ...extra };
 }
 
 describe('credit packs under concurrency above the pack size', () => {
@@ -62,19 +65,30 @@ describe('credit packs under concurrency above the pack size', () => {
     expect(sb.stats().purchases).toBeLessThanOrEqual(Math.ceil(ok / 10) + 3);
   }, 120_000);
 
-  it('3 processes x 100 calls at concurrency 40 on one embedded store: at least 95% succeed, each pack paid once', async () => {
-    const sb = await sandbox({ delegationLimitCents: 200_000 });
-    const dir = tempHome();
-    const job = packJob(sb, dir, { policy: { autoTopUp: { maxPerDay: 1000 } }, calls: 100, concurrency: 40 });
+  /** 3 agent processes x 100 calls at concurrency 40 on one shared store; `open` reads that store afterwards. */
+  async function threeProcesses(sb: Sb, storeJob: object, open: () => Promise<Store>): Promise<void> {
+    const job = packJob(sb, storeJob, { policy: { autoTopUp: { maxPerDay: 1000 } }, calls: 100, concurrency: 40 });
     const total = sum(await Promise.all(Array.from({ length: 3 }, () => startPackAgent(job).done)));
     const ok = total['200'] ?? 0;
     expect(ok).toBeGreaterThanOrEqual(285);
     expect(sb.stats().searches).toBe(ok);
     expect(exaCharges(sb)).toBe(sb.stats().purchases);
     expect(sb.stats().purchases).toBeLessThanOrEqual(Math.ceil(ok / 10) + 3);
-    const store = new EmbeddedStore(dir, { readOnly: true });
+    const store = await open();
     expect((await store.receipts()).filter((r) => r.provider === 'exa' && r.outcome === 'paid')).toHaveLength(sb.stats().purchases);
     await store.close();
+  }
+
+  it('3 processes x 100 calls at concurrency 40 on one embedded store: at least 95% succeed, each pack paid once', async () => {
+    const sb = await sandbox({ delegationLimitCents: 200_000 });
+    const dir = tempHome();
+    await threeProcesses(sb, { kind: 'embedded', dir }, async () => new EmbeddedStore(dir, { readOnly: true }));
+  }, 120_000);
+
+  it.skipIf(!redisUrl)('3 processes x 100 calls at concurrency 40 on Redis: at least 95% succeed, each pack paid once', async () => {
+    const sb = await sandbox({ delegationLimitCents: 200_000 });
+    const prefix = `packs-${randomUUID().slice(0, 8)}`;
+    await threeProcesses(sb, { kind: 'redis', url: redisUrl, prefix }, () => RedisStore.connect(redisUrl, { prefix }));
   }, 120_000);
 });
 
@@ -83,7 +97,7 @@ describe('a pack reservation left by a killed process', () => {
     const sb = await sandbox();
     const dir = tempHome();
     // Room for one $7 pack on the vendor's origin, for the whole life of the store.
-    const job = packJob(sb, dir, { policy: { perOrigin: { [sb.vendorUrl]: { lifetimeCents: 700 } } }, calls: 1, concurrency: 1 });
+    const job = packJob(sb, { kind: 'embedded', dir }, { policy: { perOrigin: { [sb.vendorUrl]: { lifetimeCents: 700 } } }, calls: 1, concurrency: 1 });
     sb.faults.inject('mint', { kind: 'delay', ms: 30_000 }); // reserved, then stuck minting
     const first = startPackAgent(job);
     await vi.waitFor(() => expect(sb.stats().mintRequests).toBe(1), { timeout: 20_000, interval: 20 });
