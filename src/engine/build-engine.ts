@@ -29,7 +29,7 @@ export function buildEngine(options: PayingFetchOptions): PaymentEngine {
   const events = new Emitter();
   // Every store, the user's own included, fails with a StoreError, never a driver's raw error.
   const store = withStoreErrors(options.store ?? new MemoryStore());
-  const ledger = new Ledger(store, policy, now, (w) => events.emit('budget-warning', w));
+  const ledger = new Ledger(store, policy, now, (w) => events.emit('budget-warning', w), (w) => events.emit('budget-reserved-warning', w));
   const delegations = source ? new DelegationManager(client, ledger, policy, now, source) : undefined;
   const providers = options.providers ?? [];
   for (const p of providers) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
 import type { EntryKind, LedgerEntry, LimitCheck, Store } from '../store/types.js';
-import { budgetLimits, scopedLimits, velocityLimits } from './limits.js';
+import { budgetLimits, DAY_MS, scopedLimits, velocityLimits } from './limits.js';
 import type { Policy } from './policy.js';
 import { budgetView, type BudgetView } from './budget-view.js';
 
@@ -203,7 +203,10 @@ export class Ledger {
   async #warnIfNeeded(now: number): Promise<void> {
     if (budgetLimits(this.policy).length === 0) return;
     const threshold = this.policy.budgetWarningPercent ?? 80;
-    const view = budgetView(await this.store.entries(), this.policy, now);
+    // Only the windows that have limits: without a lifetime budget, a day of entries is enough
+    // (a long-lived fleet's history is not read on every payment).
+    const since = this.policy.budget?.lifetimeCents === undefined ? now - DAY_MS : undefined;
+    const view = budgetView(await this.store.entries({ since }), this.policy, now);
     for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
       if (w.limitCents === undefined) continue;
       const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
