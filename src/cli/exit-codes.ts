@@ -1,10 +1,4 @@
-import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
-import { ConfigurationError } from '../errors/configuration-error.js';
-import { ConsentRequiredError } from '../errors/consent-required-error.js';
-import { PaymentOutcomeUnknownError } from '../errors/payment-outcome-unknown-error.js';
-import { PolicyDeniedError } from '../errors/policy-denied-error.js';
-import { ProviderCappedError } from '../errors/provider-capped-error.js';
-import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
+import { errorKind } from '../errors/bases.js';
 import { networkCause } from './network-cause.js';
 import { UsageError } from './usage-error.js';
 
@@ -23,15 +17,13 @@ export const EXIT = {
   NETWORK: 5,
 } as const;
 
-// The classes whose errors mean "the policy said no". When the library groups its errors under
-// bases (a policy refusal, a configuration error, ...), this list becomes one instanceof each.
-const REFUSALS = [BudgetExceededError, VelocityExceededError, PolicyDeniedError, ConsentRequiredError, ProviderCappedError];
-
-/** The exit code for an error: one place, from the error's class. */
+/** The exit code for an error: one place, from the error's base (errors/bases.ts). */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigurationError) return EXIT.USAGE;
-  if (REFUSALS.some((refusal) => error instanceof refusal)) return EXIT.REFUSED;
+  if (error instanceof UsageError) return EXIT.USAGE;
+  const kind = errorKind(error);
+  if (kind === 'configuration') return EXIT.USAGE;
+  if (kind === 'policy-refusal') return EXIT.REFUSED;
   // A paid request that got no answer is an unknown outcome (reconcile), not a plain network failure.
-  if (!(error instanceof PaymentOutcomeUnknownError) && networkCause(error)) return EXIT.NETWORK;
+  if (kind !== 'outcome-unknown' && networkCause(error)) return EXIT.NETWORK;
   return EXIT.PAYMENT_FAILED;
 }

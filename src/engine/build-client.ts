@@ -13,14 +13,16 @@ export function buildClient(options: PayingFetchOptions, transport: FetchLike): 
     if (options.schemes?.length) return { client: withoutNevermined(), source: undefined };
     throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance), or x402 `schemes` to pay with');
   }
+  // One retry rule for every backend path: the REST client, the SDK adapter (and purchase POSTs).
+  const retries = { retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs };
   if (isPaymentsLike(nvm)) {
-    return { client: new NeverminedSdkAdapter({ payments: nvm }), source: sourceOf(options.delegationId, undefined) };
+    return { client: new NeverminedSdkAdapter({ payments: nvm, ...retries }), source: sourceOf(options.delegationId, undefined) };
   }
   const rest = nvm.apiKey
     ? new NeverminedRestClient({ apiKey: nvm.apiKey, backendUrl: nvm.backendUrl, fetch: transport, retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs, allowInsecureHttp: options.allowInsecureHttp })
     : undefined;
   const source = sourceOf(nvm.delegationId ?? options.delegationId, nvm.paymentMethodId);
-  if (nvm.payments) return { client: new NeverminedSdkAdapter({ payments: nvm.payments, principal: nvm.principal, fallback: rest }), source };
+  if (nvm.payments) return { client: new NeverminedSdkAdapter({ payments: nvm.payments, principal: nvm.principal, fallback: rest, ...retries }), source };
   if (!rest) throw new ConfigurationError('nevermined.apiKey is required (or pass a Payments instance as nevermined.payments)');
   return { client: rest, source };
 }
