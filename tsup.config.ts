@@ -12,7 +12,7 @@ const common: Options = {
 export default defineConfig([
   {
     ...common,
-    entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox/index.ts' },
+    entry: { index: 'src/index.ts', advanced: 'src/advanced.ts', 'sandbox/index': 'src/sandbox/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,
