@@ -4,6 +4,7 @@ export { createPayingFetch, type PayingFetch, type PayingRequestInit, type KeyIn
 export type { PayingFetchOptions, NeverminedOptions, Transport } from './fetch/options.js';
 export type * from './fetch/events.js';
 export { getReceipt } from './fetch/receipts.js';
+export { getRefusal, REFUSAL_TYPE_PREFIX, type RefusalProblem, type RefusalMode } from './fetch/refusal-response.js';
 export { optionsFromEnv } from './fetch/from-env.js';
 export * from './errors/index.js';
 export type { PaymentsLike } from './nevermined/sdk-adapter.js';

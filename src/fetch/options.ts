@@ -66,4 +66,11 @@ export interface PayingFetchOptions {
   backendRetries?: number | undefined;
   /** First backoff delay of backend retries, ms. Default 200. */
   backendRetryDelayMs?: number | undefined;
+  /**
+   * How a refusal of the spending policy (budget, velocity, allow/deny, consent, a vendor's cap)
+   * reaches the caller. `'throw'` (default): a `PolicyRefusalError`. `'response'`: an HTTP 402
+   * with an RFC 9457 `application/problem+json` body, which SDKs report as an API error and do not
+   * retry (openai, ai, LangChain); `getRefusal(response or SDK error)` gives the typed error back.
+   */
+  refusals?: 'throw' | 'response' | undefined;
 }

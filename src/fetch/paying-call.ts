@@ -8,6 +8,7 @@ import { DEFAULT_CHALLENGE_BODY_TIMEOUT_MS } from './challenge.js';
 import { HttpCall, type HttpCallSettings } from './http-call.js';
 import type { PayingFetchOptions } from './options.js';
 import { providerCall, type ProviderFlowLimits } from './provider-flow.js';
+import { answerRefusals } from './refusal-response.js';
 import { toReplayable, type ReplayableRequest } from './replayable-request.js';
 
 /** fetch's init, plus who is spending (overrides the instance's `agent` and adds `tags`). */

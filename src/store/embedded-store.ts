@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { prepareStateDir, ensurePrivateFile } from './state-dir.js';
 import { flushAllReceipts, ReceiptBatch, type ReceiptRow } from './receipt-batch.js';
+import { SqliteTallies, TALLY_SCHEMA } from './sqlite-tallies.js';
 import { counts } from './usage.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
@@ -67,6 +68,9 @@ export class EmbeddedStore implements Store {
   readonly #readOnly: boolean;
   readonly #receiptBatch = new ReceiptBatch((rows) => this.#insertReceipts(rows));
   readonly #reserveTx: Database.Transaction<(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number) => ReserveResult>;
+  readonly #settleTx: Database.Transaction<(id: string, change: EntryChange) => void>;
+  /** Running totals per limit: a reservation's cost does not grow with the ledger. */
+  readonly #tallies = new SqliteTallies((sql) => this.#stmt(sql));
 
   constructor(dir: string, options: EmbeddedStoreOptions = {}) {
     this.#readOnly = options.readOnly ?? false;
@@ -79,22 +83,36 @@ export class EmbeddedStore implements Store {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.exec(SCHEMA);
+      this.#db.exec(TALLY_SCHEMA);
     }
     const db = this.#db;
     this.#reserveTx = db.transaction((entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): ReserveResult => {
       const existing = this.#stmt('SELECT * FROM entries WHERE id = ?').get(entry.id) as EntryRow | undefined;
       if (existing) return { ok: true, entry: toEntry(existing) };
       const reserved: LedgerEntry = { ...entry, state: 'reserved' };
+      this.#tallies.refresh();
       for (const limit of limits) {
+        const tally = this.#tallies.ensure(limit, now);
+        this.#tallies.fold(tally, now);
         if (!counts(reserved, limit, now)) continue;
-        const used = this.#usageSync(limit, now);
+        const used = this.#tallies.usage(tally, now);
         if (used + (limit.counts ? 1 : entry.amountCents) > limit.max) return { ok: false, violated: limit, used };
       }
       this.#stmt(
         `INSERT INTO entries (id, kind, state, amount, start_at, end_at, origin, plan_id, delegation_id, transaction_id, note)
          VALUES (?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(entry.id, entry.kind, entry.amountCents, entry.startAt, entry.endAt, entry.origin ?? null, entry.planId ?? null, entry.delegationId ?? null, entry.transactionId ?? null, entry.note ?? null);
+      this.#tallies.added(reserved, now);
       return { ok: true, entry: reserved };
+    });
+    this.#settleTx = db.transaction((id: string, change: EntryChange): void => {
+      const row = this.#stmt('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
+      if (!row) return;
+      this.#stmt('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
+        .run(change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null, id);
+      const before = toEntry(row);
+      this.#tallies.refresh();
+      this.#tallies.changed(before, { ...before, state: change.state, amountCents: change.amountCents ?? before.amountCents, endAt: change.endAt ?? before.endAt });
     });
   }
 
@@ -119,9 +137,7 @@ export class EmbeddedStore implements Store {
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    this
-      .#stmt('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
-      .run(change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null, id);
+    this.#settleTx.immediate(id, change);
   }
 
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
@@ -138,7 +154,12 @@ export class EmbeddedStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    return this.#usageSync(limit, now);
+    // A read-only store cannot build a tally: it counts by a scan, as the tallies do.
+    if (this.#readOnly) return this.#usageSync(limit, now);
+    return this.#db.transaction(() => {
+      this.#tallies.refresh();
+      return this.#tallies.usage(this.#tallies.ensure(limit, now), now);
+    }).immediate();
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {

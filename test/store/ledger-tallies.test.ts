@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { EntryKind, EntryState, LedgerEntry, LimitCheck } from '../../src/store/types.js';
-import { redisUrl } from './stores.js';
+import type { Store } from '../../src/store/types.js';
+import { redisUrl, tempHome } from './stores.js';
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -36,11 +38,17 @@ function limits(r: (n: number) => number): LimitCheck[] {
   }));
 }
 
-describe.skipIf(!redisUrl)('the Redis ledger keeps running totals', () => {
+// The stores that keep running totals instead of scanning the ledger on each reservation.
+const tallied: Array<[string, () => Promise<Store>]> = [
+  ['embedded', async () => new EmbeddedStore(tempHome())],
+  ...(redisUrl ? [['redis', () => RedisStore.connect(redisUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY })] as [string, () => Promise<Store>]] : []),
+];
+
+describe.each(tallied)('the %s ledger keeps running totals', (_name, make) => {
   // One difference, on purpose: an entry that had started when it was reserved counts from then on,
   // even for a caller whose clock is behind the reserver's (the safe side under clock skew).
   it('answers every reservation and usage exactly as the memory store scanning its entries (2,000 random steps)', async () => {
-    const redis = await RedisStore.connect(redisUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY }); // no compaction: the memory store keeps all
+    const redis = await make(); // (Redis: no compaction, the memory store keeps all)
     const memory = new MemoryStore();
     const r = rng(19);
     const ids: string[] = [];
@@ -75,6 +83,9 @@ describe.skipIf(!redisUrl)('the Redis ledger keeps running totals', () => {
     }
   }, 120_000);
 
+});
+
+describe.skipIf(!redisUrl)('the Redis ledger compacts', () => {
   it('compacts settled entries of ended windows: the ledger shrinks, every total stays the same', async () => {
     const store = await RedisStore.connect(redisUrl, { prefix: `rc-${randomUUID().slice(0, 8)}`, compactAfterMs: 2 * DAY });
     const lifetime: LimitCheck = { name: 'budget.lifetime', max: 1e9, kinds: ['purchase', 'delegation'] };
