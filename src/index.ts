@@ -25,6 +25,7 @@ export { withStoreErrors } from './store/with-store-errors.js';
 export { defaultHome } from './store/state-dir.js';
 export type { ReconcileReport } from './nevermined/reconcile.js';
 export { payingMcp, bearerFetch, type McpClientLike, type McpCallParams, type McpToolResult, type PayingMcpOptions } from './mcp/index.js';
+export { payingA2A, X402_A2A_KEYS, X402_A2A_EXTENSIONS, type A2AClientLike, type A2ASendParams, type A2ARequestOptions, type PayingA2AOptions } from './a2a/index.js';
 export type { SchemePlugin, SchemeClientLike, Candidate, NeverminedCandidate, SchemeCandidate, SelectRequirement, OnPermit2AllowanceRequired } from './engine/scheme-plugins.js';
 export type { AssetInfo } from './x402/assets.js';
 export type { GroupBy, SpendRow, SpendReport, SpendOptions, Outlier, Balances, DelegationBalance, PlanBalanceView, PackBalance } from './insight/index.js';
