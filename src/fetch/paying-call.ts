@@ -42,7 +42,7 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
   };
 
-  return async (input, init) => {
+  const call = async (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {
     const made = toReplayable(input, init, bodyLimit);
     const request = made instanceof Promise ? await made : made; // no await on the hot path
     const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
@@ -55,6 +55,7 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     const settings: HttpCallSettings = { ...base, labels, signal, payAgain: init?.payAgain === true };
     return new HttpCall(engine, request, settings).run();
   };
+  return options.refusals === 'response' ? answerRefusals(call) : call;
 }
 
 function providerLimits(engine: PaymentEngine, options: PayingFetchOptions): Omit<ProviderFlowLimits, 'labels'> {
