@@ -10,8 +10,8 @@ import type { PayingFetchOptions } from '../fetch/options.js';
 export function buildClient(options: PayingFetchOptions, transport: FetchLike): { client: NeverminedClient; source: DelegationSource | undefined } {
   const nvm = options.nevermined;
   if (nvm === undefined) {
-    if (options.schemes?.length) return { client: withoutNevermined(), source: undefined };
-    throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance), or x402 `schemes` to pay with');
+    if (options.schemes?.length || options.mpp?.length) return { client: withoutNevermined(), source: undefined };
+    throw new ConfigurationError('paying-fetch needs `nevermined` options (an apiKey or a Payments instance), x402 `schemes` or `mpp` method plugins to pay with');
   }
   // One retry rule for every backend path: the REST client, the SDK adapter (and purchase POSTs).
   const retries = { retries: options.backendRetries, retryDelayMs: options.backendRetryDelayMs };

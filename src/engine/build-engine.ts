@@ -16,6 +16,7 @@ import { Recorder } from './recorder.js';
 import { Resumes } from './resumes.js';
 import { SchemePayer } from './scheme-payer.js';
 import { TokenCache } from './token-cache.js';
+import { mppParts } from './mpp-parts.js';
 
 /** How long a reusable token is kept in the store, so a restarted process does not mint again. */
 const TOKEN_TTL_MS = 24 * 3600 * 1000;
@@ -46,6 +47,8 @@ export function buildEngine(options: PayingFetchOptions): PaymentEngine {
         retryDelayMs: options.backendRetryDelayMs,
       })
     : undefined;
+  const recorder = new Recorder(client, ledger, now);
+  const backlog = new Backlog();
   return new PaymentEngine({
     client,
     ledger,
@@ -54,10 +57,11 @@ export function buildEngine(options: PayingFetchOptions): PaymentEngine {
     nvm: new NeverminedPayer(client, new TokenCache(), events, { store, now, ttlMs: TOKEN_TTL_MS }),
     schemes: new SchemePayer(ledger, events),
     plugins: options.schemes ?? [],
+    mpp: mppParts(options, { client, ledger, policy, delegations, recorder, backlog, events, now }),
     select: options.selectRequirement,
-    recorder: new Recorder(client, ledger, now),
+    recorder,
     events,
-    backlog: new Backlog(),
+    backlog,
     resumes: new Resumes(store, now, { backendId: client.backendId, principal: client.principal }),
     keys,
     labels: { agent: options.agent, tags: options.tags },

@@ -1,4 +1,7 @@
 import type { PaymentRequirement } from '../x402/schemas.js';
+import type { HeldMppCredential } from './mpp-held.js';
+
+export type { HeldMppCredential } from './mpp-held.js';
 
 /** What every payment held for a request has. The token itself never leaves here but in a header. */
 interface HeldBase {
@@ -30,4 +33,5 @@ export interface HeldSignedPayload extends HeldBase {
   priceCents: number;
 }
 
-export type HeldToken = HeldNvmToken | HeldSignedPayload;
+/** An x402 token or payload, or an MPP credential (src/engine/mpp-held.ts). */
+export type HeldToken = HeldNvmToken | HeldSignedPayload | HeldMppCredential;

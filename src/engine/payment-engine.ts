@@ -20,7 +20,10 @@ import type { NeverminedPayer } from './nevermined-payer.js';
 import type { Labels, Recorder } from './recorder.js';
 import type { Resumes } from './resumes.js';
 import type { SchemePayer } from './scheme-payer.js';
+import type { MppChallenge } from '../mpp/challenge.js';
+import type { MppPayer } from './mpp-payer.js';
 import type { Candidate, SchemePlugin, SelectRequirement } from './scheme-plugins.js';
+import type { MppMethodPlugin } from '../mpp/plugin.js';
 import { selectEntry, type Selection } from './select-entry.js';
 
 /** The collaborators an engine owns, built once per PayingFetch (see build-engine.ts). */
@@ -32,6 +35,8 @@ export interface EngineParts {
   nvm: NeverminedPayer;
   schemes: SchemePayer;
   plugins: ReadonlyArray<SchemePlugin>;
+  /** MPP (`WWW-Authenticate: Payment`): its payer, method plugins, and the Nevermined token network. */
+  mpp: { payer: MppPayer; plugins: ReadonlyArray<MppMethodPlugin>; neverminedNetwork: string | undefined };
   select: SelectRequirement | undefined;
   recorder: Recorder;
   events: Emitter;
@@ -80,19 +85,21 @@ export class PaymentEngine {
     return this.parts.now();
   }
 
-  /** Which entry of this challenge to pay (the policy checked on exactly that one). */
-  choose(challenge: PaymentRequired, url: string): Promise<Selection> {
+  /** Which entry of this challenge, or which of its MPP challenges, to pay (the policy checked on exactly that one). */
+  choose(challenge: PaymentRequired, url: string, mpp?: ReadonlyArray<MppChallenge>): Promise<Selection> {
     const { policy, delegations, plugins, select } = this.parts;
-    return this.guarded(url, async () => selectEntry(challenge, { origin: originOf(url), policy, nevermined: delegations !== undefined, plugins, select }));
+    const mppContext = mpp?.length ? { challenges: mpp, plugins: this.parts.mpp.plugins, nevermined: this.parts.mpp.neverminedNetwork && delegations ? { network: this.parts.mpp.neverminedNetwork } : undefined, now: this.now() } : undefined;
+    return this.guarded(url, async () => selectEntry(challenge, { origin: originOf(url), policy, nevermined: delegations !== undefined, plugins, select, mpp: mppContext }));
   }
 
   /**
    * A Nevermined token or a signed payload for the chosen entry. Nothing is paid while writes of an
    * earlier payment are still owed to a failing store (a StoreError instead).
    */
-  authorize(candidate: Candidate, challenge: PaymentRequired, url: string, context: { refused?: HeldToken | undefined; paymentId: () => string; signal?: AbortSignal | undefined }): Promise<HeldToken> {
+  authorize(candidate: Candidate, challenge: PaymentRequired, url: string, context: { refused?: HeldToken | undefined; paymentId: () => string; signal?: AbortSignal | undefined; httpMethod?: string | undefined }): Promise<HeldToken> {
     return this.guarded(url, async () => {
       await this.parts.backlog.settleUp();
+      if (candidate.kind === 'mpp') return this.parts.mpp.payer.pay(candidate, url, { httpMethod: context.httpMethod ?? 'GET', signal: context.signal });
       if (candidate.kind === 'scheme') return this.parts.schemes.pay(candidate, challenge, url, context.paymentId());
       const refused = context.refused?.kind === 'nvm' ? context.refused : undefined;
       return this.#nvmToken(candidate.entry, challenge.x402Version, url, refused, context.signal);
@@ -158,6 +165,7 @@ export class PaymentEngine {
    * never cost the caller the paid answer: the writes wait in the backlog (fail closed).
    */
   async settle(answer: PaidAnswer, held: HeldToken, labels: Labels = this.parts.labels): Promise<'settled' | 'unknown'> {
+    if (held.kind === 'mpp') return this.parts.mpp.payer.settle(answer, held, labels); // Payment-Receipt, not payment-response
     let receipt = answer.receipt;
     try {
       if (!receipt && answer.headers) receipt = decodeReceipt(answer.headers);
@@ -183,6 +191,7 @@ export class PaymentEngine {
    * holds it can still settle it, so it stays counted (`unknown`) until reconcile() proves otherwise.
    */
   async keepUnsettled(held: HeldToken, url: string, method: string, status: number, labels: Labels = this.parts.labels): Promise<void> {
+    if (held.kind === 'mpp') return this.parts.mpp.payer.keepUnsettled(held, url, method, status, labels);
     if (held.kind !== 'scheme') return;
     const record = this.parts.recorder.unknownRecord(url, method, held, this.now(), status, labels);
     await this.#record(url, [
@@ -197,13 +206,16 @@ export class PaymentEngine {
    */
   async unknown(url: string, method: string, held: HeldToken, sentAt: number, status: number, cause: unknown, labels: Labels = this.parts.labels, resumeKey?: string): Promise<PaymentOutcomeUnknownError> {
     const record = this.parts.recorder.unknownRecord(url, method, held, sentAt, status, labels);
+    if (held.kind === 'mpp') this.parts.mpp.payer.annotate(record, held);
     const writes: OwedWrite[] = [];
-    if (held.kind === 'scheme') writes.push({ what: 'markUnknown', write: () => this.ledger.markUnknown(held.reservationId) });
+    const reservationId = held.kind === 'nvm' ? undefined : held.reservationId; // MPP: priced challenges only
+    if (reservationId) writes.push({ what: 'markUnknown', write: () => this.ledger.markUnknown(reservationId) });
     if (resumeKey) writes.push({ what: 'putSecret', write: () => this.parts.resumes.keep(resumeKey, { held, receiptId: record.id, sentAt }) });
     writes.push({ what: 'appendReceipt', write: () => this.parts.recorder.write(record) });
     await this.#record(url, writes);
-    const delegationId = held.kind === 'nvm' ? held.delegationId : undefined;
-    return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId, planId: held.entry.planId }, this.redactor(held.origin, [held.token])(cause));
+    const delegationId = held.kind === 'scheme' ? undefined : held.delegationId;
+    const sent = held.kind === 'mpp' ? [held.token, ...held.secrets] : [held.token];
+    return new PaymentOutcomeUnknownError({ url, receiptId: record.id, tokenHash: held.tokenHash, delegationId, planId: held.entry.planId }, this.redactor(held.origin, sent)(cause));
   }
 
   async #record(url: string, writes: OwedWrite[]): Promise<void> {

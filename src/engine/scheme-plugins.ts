@@ -1,3 +1,5 @@
+import type { MppChallenge } from '../mpp/challenge.js';
+import type { MppMethodPlugin } from '../mpp/plugin.js';
 import type { PaymentRequired, PaymentRequirement } from '../x402/schemas.js';
 
 /**
@@ -15,8 +17,8 @@ export interface SchemePlugin {
   client: SchemeClientLike;
 }
 
-/** A payable `accepts[]` entry, with how it would be paid and what it costs. */
-export type Candidate = NeverminedCandidate | SchemeCandidate;
+/** A payable `accepts[]` entry or MPP challenge, with how it would be paid and what it costs. */
+export type Candidate = NeverminedCandidate | SchemeCandidate | MppCandidate;
 
 /** Paid with a Nevermined token: the delegation bounds what it can cost, so no price here. */
 export interface NeverminedCandidate {
@@ -37,8 +39,30 @@ export interface SchemeCandidate {
   flow: string;
 }
 
-/** Picks one entry among the payable ones (already filtered by the policy); undefined declines. */
-export type SelectRequirement = (candidates: ReadonlyArray<Candidate>, challenge: PaymentRequired) => Candidate | undefined;
+/**
+ * A `WWW-Authenticate: Payment` challenge (MPP) paying-fetch can pay. `entry` describes it in x402
+ * terms, so policy lists, receipts, events and `selectRequirement` hooks read it like any other:
+ * scheme `mpp:<method>` (e.g. `mpp:nevermined`, `mpp:test`), network the plugin's (Nevermined: the
+ * token network; else `mpp:<method>`), `planId` (Nevermined), `amount`/`asset` (priced requests).
+ */
+export interface MppCandidate {
+  kind: 'mpp';
+  entry: PaymentRequirement;
+  challenge: MppChallenge;
+  /** The method plugin that pays it; undefined: Nevermined's method with the agent's delegation. */
+  plugin: MppMethodPlugin | undefined;
+  /** Whole cents, rounded up; undefined for Nevermined's method (credits, bounded by the delegation). */
+  priceCents: number | undefined;
+  /** Ranked as `upfront`: paid before the seller serves. */
+  flow: string;
+}
+
+/**
+ * Picks one entry among the payable ones (already filtered by the policy); undefined declines.
+ * `challenge` is the x402 challenge (with no `accepts` when the 402 offered MPP only); `offers`
+ * lists every MPP challenge of the 402, payable or not.
+ */
+export type SelectRequirement = (candidates: ReadonlyArray<Candidate>, challenge: PaymentRequired, offers?: { mpp: ReadonlyArray<MppChallenge> }) => Candidate | undefined;
 
 /** Asked when a seller answers 412 permit2_allowance_required; return true once the allowance is set. */
 export type OnPermit2AllowanceRequired = (facts: { url: string; entry: PaymentRequirement }) => Promise<boolean>;

@@ -21,4 +21,5 @@ export * from './policy-refusal-error.js';
 export * from './payment-failure-error.js';
 export * from './outcome-unknown-error.js';
 export { errorKind, type ErrorKind } from './bases.js';
+export * from './mpp-credential-refused-error.js';
 export * from './a2a-payment-failed-error.js';

@@ -8,10 +8,11 @@ import { randomId } from '../util/random-id.js';
 import type { FetchLike } from '../util/transport.js';
 import { originOf } from '../util/url-parts.js';
 import type { PaymentRequired } from '../x402/schemas.js';
-import { readChallengeOf, sellerMessage, type ChallengeRead } from './challenge.js';
+import { sellerMessage, type ChallengeRead } from './challenge.js';
 import type { OnPermit2AllowanceRequired } from '../engine/scheme-plugins.js';
 import type { ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
+import { finalMppRefusal, paymentHeaders, readOffersOf, secretsOf } from './mpp-offers.js';
 
 /** Sends, replays after a 402 with a cached or fresh token, and never more than these many times. */
 const MAX_SENDS_PER_CALL = 6;
@@ -106,7 +107,8 @@ export class HttpCall {
       const record = await found;
       if (!record) return;
       if (this.settings.payAgain) return this.engine.parts.resumes.forget(this.#key());
-      if (record.held.kind === 'nvm') {
+      // Only a signed x402 payload replays safely; a Nevermined token or an MPP credential may have been taken.
+      if (record.held.kind !== 'scheme') {
         throw new PaymentMayBeTakenError({ url: this.request.url, receiptId: record.receiptId || undefined, tokenHash: record.held.tokenHash, sentAt: record.sentAt || undefined });
       }
       this.#held = record.held;
@@ -130,10 +132,10 @@ export class HttpCall {
   /** Sends the current target with the held payment (if any). No answer to a paid send: unknown outcome. */
   async send(): Promise<Sent> {
     const held = this.#held;
-    if (held) this.#sentTokens.push(held.token);
+    if (held) this.#sentTokens.push(...secretsOf(held));
     const sentAt = this.engine.now();
     try {
-      return await send(this.settings.transport, this.#target, held ? { [held.headerName]: held.token } : NO_CREDENTIALS, held?.origin, this.settings.signal, this.#callerOrigin);
+      return await send(this.settings.transport, this.#target, held ? paymentHeaders(held, this.#target, this.#callerOrigin) : NO_CREDENTIALS, held?.origin, this.settings.signal, this.#callerOrigin);
     } catch (error) {
       if (!held) throw error;
       // The payment went out and no answer came back: the charge may have happened.
@@ -162,16 +164,18 @@ export class HttpCall {
   /** A 402: what it asks for, whether the held payment was refused, and the next payment. */
   async paymentRequired(sent: Sent, paidHop: boolean, sends: number): Promise<Step> {
     const held = this.#held;
-    // A signed payload handed over and answered 402: a refusal, but whoever holds it can still settle it.
-    if (held?.kind === 'scheme' && paidHop) {
+    // A signed payload or MPP credential handed over and answered 402: a refusal, but whoever holds it can still settle it.
+    if ((held?.kind === 'scheme' || held?.kind === 'mpp') && paidHop) {
       await this.engine.keepUnsettled(held, sent.url, sent.method, 402, this.settings.labels);
       this.#refusals += 1;
     }
     if (this.#resumed) await this.#forgetResume(); // definitively refused: a fresh payment may follow
-    const read = await readChallengeOf(sent.response, this.settings.challengeBodyTimeoutMs);
+    const read = await readOffersOf(sent.response, this.settings.challengeBodyTimeoutMs); // x402 and MPP
     if (read.kind === 'none') return { kind: 'handBack', response: read.response, reason: read.reason, detail: read.detail, error: read.error };
+    const final = held?.kind === 'mpp' && paidHop ? await finalMppRefusal(read, sent.url, (text) => this.#scrub(text)) : undefined;
+    if (final) return { kind: 'fail', error: final }; // e.g. BCK.MPP.0003: no fresh payment
     this.#lastChallenge = read.challenge;
-    const selection = await this.engine.choose(read.challenge, sent.url);
+    const selection = await this.engine.choose(read.challenge, sent.url, read.mpp);
     if (selection.kind === 'unpayable') return { kind: 'handBack', response: read.response, reason: selection.reason, detail: selection.detail };
     const { candidate } = selection;
 
@@ -187,7 +191,7 @@ export class HttpCall {
       return { kind: 'fail', error: new PaymentRejectedError({ url: sent.url, status: 402, sellerMessage: message }) };
     }
     void read.response.body?.cancel().catch(() => {}); // the next answer replaces this one
-    const next = await this.engine.authorize(candidate, read.challenge, sent.url, { refused, paymentId: () => this.#id(), signal: this.settings.signal });
+    const next = await this.engine.authorize(candidate, read.challenge, sent.url, { refused, paymentId: () => this.#id(), signal: this.settings.signal, httpMethod: sent.method });
     // Replay exactly the hop that asked for payment: its URL, method and body.
     return { kind: 'replay', held: next, target: { ...this.request, url: sent.url, method: sent.method, body: sent.body } };
   }

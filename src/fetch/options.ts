@@ -4,6 +4,7 @@ import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
 import type { OnPermit2AllowanceRequired, SchemePlugin, SelectRequirement } from '../engine/scheme-plugins.js';
+import type { MppMethodPlugin } from '../mpp/plugin.js';
 
 export interface NeverminedOptions {
   /** `<prefix>:<JWT>`; the prefix picks the backend. Secret: never logged. */
@@ -48,6 +49,13 @@ export interface PayingFetchOptions {
   policy?: Policy | undefined;
   /** Standard x402 scheme clients, e.g. `[{ network: 'eip155:8453', client: new ExactEvmScheme(signer) }]`. */
   schemes?: SchemePlugin[] | undefined;
+  /**
+   * MPP method plugins (`WWW-Authenticate: Payment` challenges), e.g. `[mppxMethod(tempo.charge(...))]`.
+   * Each pays only challenges whose price it names in a known currency (or one listed in
+   * `policy.assets` as `<network>:<currency>`); that price is reserved before the credential is
+   * made. Nevermined's own method needs no plugin: it pays with the `nevermined` credentials.
+   */
+  mpp?: MppMethodPlugin[] | undefined;
   /** Overrides which payable entry of a 402 is paid (after the policy filtered them). */
   selectRequirement?: SelectRequirement | undefined;
   /** Called on a 412 permit2_allowance_required: set the allowance and return true to retry once. */

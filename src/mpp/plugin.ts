@@ -17,6 +17,11 @@ export interface MppPayContext {
 export interface MppMethodPlugin {
   /** The challenge `method` it pays (`nevermined`, `tempo`, `stripe`, ...). */
   readonly method: string;
+  /**
+   * The network it pays on, for policy lists (`allow.networks`), asset prices (`policy.assets`
+   * keyed `<network>:<currency>`) and receipts. Default `mpp:<method>`.
+   */
+  readonly network?: string | undefined;
   /** The `intent` it pays (`charge`, ...); any intent when omitted. */
   readonly intent?: string | undefined;
   /** Further refusal for challenges of its method/intent it cannot pay (e.g. another network). */
