@@ -12,6 +12,8 @@ export type RefusalMode = 'throw' | 'response';
 /** Every problem `type` paying-fetch answers starts with this; the refusal's code follows. */
 export const REFUSAL_TYPE_PREFIX = 'urn:paying-fetch:refusal:';
 const INSTANCE_PREFIX = 'urn:paying-fetch:refusal-instance:';
+/** The instance rides in a header too: SDKs that drop the body keep the headers (openai's APIError). */
+const INSTANCE_HEADER = 'paying-fetch-refusal-instance';
 
 /** The problem document of a refusal (RFC 9457 members, then paying-fetch's own). */
 export interface RefusalProblem {
@@ -25,6 +27,8 @@ export interface RefusalProblem {
   code: string;
   /** The error's facts (limit, limitCents, usedCents, ...): numbers and strings, never a secret. */
   facts: Record<string, string | number | boolean>;
+  /** The same in the shape OpenAI-style SDKs read into their error's message and `code`. */
+  error: { message: string; type: 'policy_refusal'; code: string };
 }
 
 const byResponse = new WeakMap<Response, PolicyRefusalError>();
@@ -62,6 +66,7 @@ export function refusalProblem(error: PolicyRefusalError, instance: string): Ref
     instance,
     code: error.code,
     facts: factsOf(error),
+    error: { message: error.message, type: 'policy_refusal', code: error.code },
   };
 }
 
@@ -76,6 +81,7 @@ export function refusalResponse(error: PolicyRefusalError): Response {
       // openai-node obeys this header; 402 is not retried by the other SDKs either.
       'x-should-retry': 'false',
       'paying-fetch-refusal': error.code,
+      [INSTANCE_HEADER]: instance,
     },
   });
   byResponse.set(response, error);
@@ -105,8 +111,10 @@ function instanceIn(value: unknown, depth = 0): string | undefined {
   if (typeof value !== 'object') return undefined;
   const record = value as Record<string, unknown>;
   if (typeof record.instance === 'string' && record.instance.startsWith(INSTANCE_PREFIX)) return record.instance;
-  // Where SDKs keep the answer: openai `error`, ai-sdk `data`/`responseBody`, axios `response.data`, any `cause`.
-  for (const key of ['error', 'data', 'responseBody', 'response', 'body', 'cause']) {
+  const header = typeof record.get === 'function' ? (record.get as (name: string) => unknown).call(value, INSTANCE_HEADER) : record[INSTANCE_HEADER];
+  if (typeof header === 'string' && header.startsWith(INSTANCE_PREFIX)) return header;
+  // Where SDKs keep the answer: openai `headers`, ai-sdk `data`/`responseBody`/`responseHeaders`, axios `response`, any `cause`.
+  for (const key of ['headers', 'responseHeaders', 'error', 'data', 'responseBody', 'response', 'body', 'cause']) {
     const found = instanceIn(record[key], depth + 1);
     if (found) return found;
   }
