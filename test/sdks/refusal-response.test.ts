@@ -17,7 +17,7 @@ describe("refusals: 'response'", () => {
       title: 'Budget exceeded',
       status: 402,
       code: 'BUDGET_EXCEEDED',
-      facts: { limit: 'budget.perDay', limitCents: 40, usedCents: 0, remainingCents: 40, requestedCents: 2000 } // the delegation's budget is reserved,
+      facts: { limit: 'budget.perDay', limitCents: 40, usedCents: 0, remainingCents: 40, requestedCents: 2000 }, // the delegation's budget is reserved
       error: { type: 'policy_refusal', code: 'BUDGET_EXCEEDED' },
     });
     expect(String(body.detail)).toContain('budget.perDay');
