@@ -10,16 +10,15 @@ export interface A2AClientLike {
   sendMessageStream?(params: A2ASendParams, options?: A2ARequestOptions): AsyncIterable<unknown>;
 }
 
+/** `message/send` params: only `message` (and its `metadata`) is looked at; the rest passes through. */
 export interface A2ASendParams {
-  message?: { metadata?: Record<string, unknown> | undefined; [key: string]: unknown } | undefined;
-  [key: string]: unknown;
+  message?: { metadata?: Record<string, unknown> | undefined } | undefined;
 }
 
 export interface A2ARequestOptions {
   signal?: AbortSignal;
   /** HTTP headers of the call (`@a2a-js/sdk` service parameters). */
   serviceParameters?: Record<string, string>;
-  [key: string]: unknown;
 }
 
 export interface PayingA2AOptions {
