@@ -51,7 +51,7 @@ export function mppCandidates(ctx: MppSelectionContext, policy: Policy): MppCand
       else if (!ctx.nevermined) out.nvmWithoutDelegation = true;
       else {
         const entry: PaymentRequirement = { scheme: `mpp:${challenge.method}`, network: ctx.nevermined.network, planId: request.planId, ...(request.agentId ? { extra: { agentId: request.agentId } } : {}) };
-        out.payable.push({ kind: 'mpp', entry, challenge, plugin: undefined, priceCents: undefined, flow: 'upfront' });
+        out.payable.push({ kind: 'mpp', entry, challenge, plugin: undefined, priceCents: undefined, flow: 'authorization' });
       }
       continue;
     }
@@ -76,7 +76,7 @@ export function mppCandidates(ctx: MppSelectionContext, policy: Policy): MppCand
       ...(typeof recipient === 'string' ? { payTo: recipient.slice(0, 256) } : {}),
       ...(challenge.description === undefined ? {} : { description: challenge.description }),
     };
-    out.payable.push({ kind: 'mpp', entry, challenge, plugin, priceCents, flow: 'upfront' });
+    out.payable.push({ kind: 'mpp', entry, challenge, plugin, priceCents, flow: 'authorization' });
   }
   return out;
 }

@@ -53,7 +53,7 @@ export interface MppCandidate {
   plugin: MppMethodPlugin | undefined;
   /** Whole cents, rounded up; undefined for Nevermined's method (credits, bounded by the delegation). */
   priceCents: number | undefined;
-  /** Ranked as `upfront`: paid before the seller serves. */
+  /** Ranked as `authorization`: a credential made now, settled by the seller (like an x402 exact payload). */
   flow: string;
 }
 

@@ -37,7 +37,8 @@ export async function startHostileMppSeller(mode: HostileMode) {
     }
     // keeps-credential / expired-code: the credential is kept, and a new challenge asks again.
     res.writeHead(402, { 'www-authenticate': fresh(), 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: 'Payment Required', message: 'try again', ...(mode === 'expired-code' ? { code: 'BCK.MPP.0004' } : {}) }));
+    // Echoes what it was sent: a buyer must not repeat a credential in its errors.
+    res.end(JSON.stringify({ error: 'Payment Required', message: `try again, not with ${auth}`, ...(mode === 'expired-code' ? { code: 'BCK.MPP.0004' } : {}) }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
