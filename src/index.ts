@@ -29,3 +29,5 @@ export { payingA2A, X402_A2A_KEYS, X402_A2A_EXTENSIONS, type A2AClientLike, type
 export type { SchemePlugin, SchemeClientLike, Candidate, NeverminedCandidate, SchemeCandidate, SelectRequirement, OnPermit2AllowanceRequired } from './engine/scheme-plugins.js';
 export type { AssetInfo } from './x402/assets.js';
 export type { GroupBy, SpendRow, SpendReport, SpendOptions, Outlier, Balances, DelegationBalance, PlanBalanceView, PackBalance } from './insight/index.js';
+export { mppxMethod, neverminedMppMethod, type MppMethodPlugin, type MppPayContext, type MppChallenge, type MppCredential, type MppxClientMethodLike, type NeverminedMppMethodOptions } from './mpp/index.js';
+export type { MppCandidate } from './engine/scheme-plugins.js';
