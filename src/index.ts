@@ -13,7 +13,7 @@ export type { PaymentRequired, PaymentRequirement, SettlementReceipt } from './x
 
 /** fetch that pays, configured from NVM_API_KEY, NVM_DELEGATION_ID and NVM_BACKEND_URL on first use. */
 export const payingFetch = lazyPayingFetch();
-export { exa, keyProvider, runPack, classifyExa, classifyGeneric, EXA_DEFAULTS, type ProviderRecipe, type Classification, type VendorResponse, type PurchaseAnswer, type ExaOptions, type KeyProviderOptions, type RunPackOptions } from './providers/index.js';
+export { exa, keyProvider, runPack, PLACEHOLDER_KEY, classifyExa, classifyGeneric, EXA_DEFAULTS, type ProviderRecipe, type Classification, type VendorResponse, type PurchaseAnswer, type ExaOptions, type KeyProviderOptions, type RunPackOptions } from './providers/index.js';
 export type { Policy } from './policy/policy.js';
 export type { BudgetView, WindowView } from './policy/ledger.js';
 export type { Store, LedgerStore, ReceiptStore, KeyStore, SecretStore, LeaseStore, ReceiptRecord, ReceiptQuery, KeyRecord, LedgerEntry } from './store/types.js';

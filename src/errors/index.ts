@@ -15,6 +15,7 @@ export * from './purchase-failed-error.js';
 export * from './permit2-allowance-required-error.js';
 export * from './payment-signing-error.js';
 export * from './unusable-key-error.js';
+export * from './caller-key-refused-error.js';
 export * from './store-error.js';
 export * from './payment-may-be-taken-error.js';
 export * from './policy-refusal-error.js';

@@ -1,6 +1,6 @@
 import type { PaymentEngine } from '../engine/payment-engine.js';
 import type { Labels } from '../engine/recorder.js';
-import { keyHeaderName, type ProviderRecipe } from '../providers/recipe.js';
+import type { ProviderRecipe } from '../providers/recipe.js';
 import type { KeyRecord } from '../store/types.js';
 import { defaultFetch } from '../util/transport.js';
 import { originOf } from '../util/url-parts.js';
@@ -36,10 +36,10 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     onPermit2AllowanceRequired: options.onPermit2AllowanceRequired,
   };
 
-  /** The provider whose key goes on this request, unless the caller set that header themselves. */
+  /** The provider of this request's origin (a key the caller set themselves is left alone there). */
   const providerFor = (request: ReplayableRequest): ProviderRecipe | undefined => {
     const origin = originOf(request.url);
-    return providers.find((p) => p.origins.includes(origin) && !request.headers.has(keyHeaderName(p)));
+    return providers.find((p) => p.origins.includes(origin));
   };
 
   const call = async (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {

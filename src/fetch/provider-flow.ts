@@ -1,9 +1,10 @@
 import { ConsentRequiredError } from '../errors/consent-required-error.js';
 import { ProviderCappedError } from '../errors/provider-capped-error.js';
+import { CallerKeyRefusedError } from '../errors/caller-key-refused-error.js';
 import { UnusableKeyError } from '../errors/unusable-key-error.js';
 import type { KeyManager } from '../providers/key-manager.js';
 import type { Labels } from '../providers/purchase-receipt.js';
-import { keyHeaders, type Classification, type ProviderRecipe } from '../providers/recipe.js';
+import { callerKey, keyHeaderName, keyHeaders, type Classification, type ProviderRecipe } from '../providers/recipe.js';
 import type { KeyRecord } from '../store/types.js';
 import { peekBody } from '../util/read-bounded.js';
 import { safeJsonParse } from '../util/safe-json.js';
@@ -94,6 +95,9 @@ class ProviderCall {
 
   async run(): Promise<Response | undefined> {
     const origin = originOf(this.request.url);
+    const carried = callerKey(this.recipe, this.request.headers);
+    if (carried === 'own') return this.ownKey(origin);
+    if (carried === 'placeholder') this.request.headers.delete(keyHeaderName(this.recipe)); // the bought key goes there
     this.key = await this.keys.current(this.recipe);
     for (;;) {
       // A locally tracked pack is empty: get more before sending, else pay per call.
@@ -101,12 +105,30 @@ class ProviderCall {
       const sent = await this.send(origin);
       if (originOf(sent.url) !== origin) return sent.response; // redirected away: not this vendor's answer
       if (sent.response.ok) return this.accepted(sent.response);
-      const { bytes, response } = await peekBody(sent.response, MAX_CLASSIFY_BYTES);
-      const text = bytes ? Buffer.from(bytes).toString('utf8') : '';
-      const verdict = this.recipe.classify({ status: response.status, headers: response.headers, json: safeJsonParse(text), text, keyed: this.key !== undefined });
+      const { verdict, response } = await this.classified(sent.response, this.key !== undefined);
       const next = await this.onVerdict(verdict, response);
       if (next !== 'again') return next;
     }
+  }
+
+  async classified(sent: Response, keyed: boolean): Promise<{ verdict: Classification; response: Response }> {
+    const { bytes, response } = await peekBody(sent, MAX_CLASSIFY_BYTES);
+    const text = bytes ? Buffer.from(bytes).toString('utf8') : '';
+    return { verdict: this.recipe.classify({ status: response.status, headers: response.headers, json: safeJsonParse(text), text, keyed }), response };
+  }
+
+  /**
+   * The caller's own key (not the placeholder): sent as is, never replaced. Refused, it is a typed
+   * error naming the fix; a payable challenge goes to the ordinary x402 flow (undefined).
+   */
+  async ownKey(origin: string): Promise<Response | undefined> {
+    const sent = await send(this.transport, this.request, {}, origin, this.signal);
+    if (sent.response.ok || originOf(sent.url) !== origin) return sent.response;
+    const { verdict, response } = await this.classified(sent.response, true);
+    if (verdict.kind === 'challenge') return void (await response.body?.cancel());
+    if (verdict.kind !== 'unauthorized') return response;
+    await response.body?.cancel();
+    throw new CallerKeyRefusedError(this.recipe.name, response.status);
   }
 
   async accepted(response: Response): Promise<Response> {

@@ -75,3 +75,17 @@ export function keyHeaders(recipe: ProviderRecipe, apiKey: string): Record<strin
 export function keyHeaderName(recipe: ProviderRecipe): string {
   return 'bearer' in recipe.attach ? 'authorization' : recipe.attach.header.toLowerCase();
 }
+
+/**
+ * The key to give an SDK that insists on one (exa-js throws without a key): a request carrying it
+ * is treated as carrying none, and paying-fetch puts the key it bought in its place.
+ */
+export const PLACEHOLDER_KEY = 'paying-fetch-placeholder-key';
+
+/** Which key the caller's request carries for this provider: none, the placeholder, or its own. */
+export function callerKey(recipe: ProviderRecipe, headers: Headers): 'none' | 'placeholder' | 'own' {
+  const value = headers.get(keyHeaderName(recipe));
+  if (value === null) return 'none';
+  const key = 'bearer' in recipe.attach ? value.replace(/^Bearer\s+/i, '') : value;
+  return key.trim() === PLACEHOLDER_KEY ? 'placeholder' : 'own';
+}

@@ -49,6 +49,20 @@ function eventStream(model: string, parts: string[], created: number, usage: boo
   return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n';
 }
 
+/** Chat-completion chunks as server-sent events (Exa's streamed /answer speaks the same shape). */
+export function chatEventStream(model: string, parts: string[]): string {
+  return eventStream(model, parts, Math.floor(Date.now() / 1000), false);
+}
+
+/** Whether a JSON request body asks for `stream: true` (unparsable: no). */
+export function wantsStream(body: Buffer): boolean {
+  try {
+    return (JSON.parse(body.toString('utf8')) as { stream?: unknown } | null)?.stream === true;
+  } catch {
+    return false;
+  }
+}
+
 function answer(request: SellerRequest): { status?: number; body: string; contentType?: string } {
   let json: unknown;
   try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultQueue } from './faults.js';
 import { readRequestBody, sendJson } from './http.js';
+import { chatEventStream, wantsStream } from './openai-route.js';
 import { BackendFailure, type World } from './world.js';
 
 /** Exa's live plan id (wire-facts.md section 6); the sandbox sells keys under it too. */
@@ -116,6 +117,10 @@ export function vendorHandler(world: World, faults: FaultQueue, settings: Vendor
       }
       key.credits -= 1;
       counters.searches += 1;
+      if (url.pathname === '/answer' && wantsStream(body)) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        return void res.end(chatEventStream('exa', ['Paid', ' streamed', ' answer']));
+      }
       return sendJson(res, 200, { results: [{ title: 'paying-fetch', url: 'https://example.com' }], query: body.toString('utf8'), creditsLeft: key.credits });
     }
     sendJson(res, 404, { error: 'Not Found' });

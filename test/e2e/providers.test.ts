@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConsentRequiredError, createPayingFetch, keyProvider, MemoryStore, PaymentOutcomeUnknownError, ProviderCappedError, runPack } from '../../src/index.js';
+import { CallerKeyRefusedError, ConsentRequiredError, createPayingFetch, keyProvider, MemoryStore, PaymentOutcomeUnknownError, ProviderCappedError, runPack } from '../../src/index.js';
 import { EXA_PLAN_ID } from '../../src/sandbox/index.js';
 import { exaPayingFetch, expectNoSecrets, record, sandbox, sandboxExa } from '../helpers.js';
 
@@ -191,11 +191,13 @@ describe('credit packs: buy, cache, top up', () => {
     expectNoSecrets([events, await pay.receipts(), listing], [apiKey, sb.apiKey]);
   });
 
-  it('a key the caller set themselves is left alone', async () => {
+  it('a key the caller set themselves is left alone (refused, a typed error naming the placeholder)', async () => {
     const sb = await sandbox();
     const { pay } = exaPayingFetch(sb);
-    const res = await pay(`${sb.vendorUrl}/search`, { method: 'POST', headers: { 'x-api-key': 'exa_mine' } });
-    expect(res.status).toBe(401);
+    const error = await pay(`${sb.vendorUrl}/search`, { method: 'POST', headers: { 'x-api-key': 'exa_mine' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallerKeyRefusedError);
+    expect((error as CallerKeyRefusedError).message).toContain('PLACEHOLDER_KEY');
+    expect(sb.vendor.counters.calls.map((c) => c.apiKey)).toEqual(['exa_mine']);
     expect(sb.stats().purchases).toBe(0);
   });
 });
