@@ -1,5 +1,6 @@
 // Paying one MPP ("Payment" HTTP auth) challenge by hand with paying-fetch's codec, against a
-// seller you run. Until payingFetch pays MPP itself, this shows the pieces the engine will use.
+// seller you run: the pieces payingFetch uses (examples/mpp.ts pays MPP through payingFetch itself,
+// under the policy and the ledger; prefer that).
 //   NVM_API_KEY=sandbox:... NVM_DELEGATION_ID=... npx tsx examples/mpp-codec.ts https://seller/paid
 import { NeverminedRestClient } from '../src/nevermined/index.js';
 import { decodeMppReceipt, encodeCredential, findMppPlugin, neverminedMppMethod, neverminedMppNetwork, priceMppChallengeInCents, readMppChallenges } from '../src/mpp/index.js';
