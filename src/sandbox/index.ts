@@ -4,6 +4,7 @@ import { close, listen } from './http.js';
 import { sellerHandler, type SellerCounters, type SellerRequest, type SellerRoute } from './seller-server.js';
 import { World, type Plan } from './world.js';
 import { OPENAI_CHAT_PATH, openaiChatRoute } from './openai-route.js';
+import { MCP_PATH, mcpRoute } from './mcp-route.js';
 import { EXA_PLAN_ID, vendorHandler, type VendorCounters, type VendorKey, type VendorSettings } from './vendor-server.js';
 
 export { EXA_PLAN_ID, RUN_PLAN_ID } from './vendor-server.js';
@@ -14,6 +15,7 @@ export type { SellerRoute, SellerRequest } from './seller-server.js';
 export type { Plan, Charge, MintRecord, SandboxDelegation } from './world.js';
 export { World } from './world.js';
 export { OPENAI_CHAT_PATH, openaiChatRoute } from './openai-route.js';
+export { MCP_PATH, mcpRoute } from './mcp-route.js';
 
 export interface SandboxOptions {
   /** Port of the backend; the seller takes the next free one. Default: random ports. */
@@ -106,6 +108,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ['/premium', { planId: SANDBOX_PLANS.premium, agentId: 'agent-premium' }],
     ['/metered', { planId: SANDBOX_PLANS.metered }],
     [OPENAI_CHAT_PATH, openaiChatRoute(SANDBOX_PLANS.basic)],
+    [MCP_PATH, mcpRoute(SANDBOX_PLANS.basic)],
   ]);
   const backendCounters: BackendCounters = { requests: 0, mintRequests: 0 };
   const sellerCounters: SellerCounters = { requests: 0, paidResponses: 0, challenges: 0 };
