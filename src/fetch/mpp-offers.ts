@@ -33,7 +33,8 @@ export async function readOffersOf(response: Response, deadlineMs: number): Prom
   try {
     mpp = readMppChallenges(response.headers);
   } catch (error) {
-    mppError = error as Error;
+    // Reported only when a Payment challenge was meant (another scheme's bad header is not ours to judge).
+    if (/(^|[\s,])payment(\s|$)/i.test(response.headers.get('www-authenticate') ?? '')) mppError = error as Error;
   }
   const read = await readChallengeOf(response, deadlineMs);
   if (mpp.length === 0) {
