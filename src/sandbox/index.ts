@@ -16,6 +16,7 @@ export type { Plan, Charge, MintRecord, SandboxDelegation } from './world.js';
 export { World } from './world.js';
 export { OPENAI_CHAT_PATH, openaiChatRoute } from './openai-route.js';
 export { MCP_PATH, mcpRoute } from './mcp-route.js';
+export { startX402Seller, X402_SANDBOX_NETWORK, X402_SANDBOX_USDC, X402_SANDBOX_PAY_TO, type X402Seller, type X402SellerRoute, type X402FacilitatorLog } from './x402-seller.js';
 
 export interface SandboxOptions {
   /** Port of the backend; the seller takes the next free one. Default: random ports. */
