@@ -4,18 +4,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 // What users run: the built package (npm run bench builds it first), not the sources through tsx.
-import { createPayingFetch, EmbeddedStore, exa, MemoryStore, RedisStore, type PayingFetch } from '../dist/index.js';
+import { createPayingFetch, EmbeddedStore, exa, MemoryStore, type PayingFetch } from '../dist/index.js';
 import { createSandbox } from '../dist/sandbox/index.js';
-// The ledger is internal: measured from the sources.
-import { Ledger } from '../src/policy/ledger.js';
-import { parsePolicy } from '../src/policy/policy.js';
-import type { Store } from '../src/store/types.js';
 import type { ClientJob, ClientName, ClientReport } from './client.js';
 import { fmt, measure, summarise, type Summary } from './measure.js';
 import { startOrigin } from './servers.js';
+import { storeBench } from './store-ledger.js';
+import { startPostgres } from '../test/setup/postgres-server.js';
 
 const quick = process.argv.includes('--quick');
 let redisChild: ReturnType<typeof spawn> | undefined;
@@ -223,36 +220,11 @@ say();
   say();
 }
 
-// 6. Ledger throughput under contention.
-say('## Ledger: reservations per second under contention (64 concurrent reservers)');
-say();
+// 6. Stores: reservations per second as the ledger grows (bench/store-ledger.ts).
 {
-  const stores: Array<[string, () => Promise<Store | undefined>]> = [
-    ['memory', async () => new MemoryStore()],
-    ['embedded (SQLite, WAL)', async () => tempStore()],
-    ['redis (Lua)', async () => {
-      const url = process.env.REDIS_URL ?? (await startRedis());
-      return url ? RedisStore.connect(url, { prefix: `bench-${randomUUID().slice(0, 8)}` }) : undefined;
-    }],
-  ];
-  const rows: Array<Array<string | number>> = [];
-  for (const [name, make] of stores) {
-    const store = await make();
-    if (!store) {
-      rows.push([name, 'skipped: no redis-server', '-', '-']);
-      continue;
-    }
-    const ledger = new Ledger(store, parsePolicy({ budget: { lifetimeCents: 1_000_000_000, perDayCents: 1_000_000_000 }, maxPurchasesPer: { hour: 1_000_000 } }), Date.now);
-    const total = N(1_000);
-    const s = await measure(async () => void (await ledger.reserve({ kind: 'purchase', amountCents: 1, what: 'bench' })), total, 64, 3);
-    const size = (await store.entries()).length;
-    rows.push([name, fmt.rps(s.rps), `${fmt.rps(s.rpsMin)}-${fmt.rps(s.rpsMax)}`, size]);
-    await store.close();
-  }
-  table(['store', 'reservations/s', 'spread', 'ledger entries at the end'], rows);
-  say('Each reservation checks the lifetime and daily budgets and an hourly velocity limit atomically, against a ledger that grows during the run.');
-  say('SQLite answers from an index; the memory store and the Redis Lua script scan the ledger, so their rate falls as it grows (Redis also pays a round trip and JSON decoding per entry).');
-  say('Reservations happen per delegation adopted or created and per pack bought, not per paid call: a fleet needs a few per minute.');
+  const pg = process.env.POSTGRES_URL ? undefined : await startPostgres({ fsync: true });
+  await storeBench(say, table, { redisUrl: process.env.REDIS_URL ?? (await startRedis()), postgresUrl: process.env.POSTGRES_URL ?? pg?.url }, quick);
+  pg?.stop();
 }
 
 async function startRedis(): Promise<string | undefined> {

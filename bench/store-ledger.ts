@@ -13,7 +13,7 @@ import { PostgresStore } from '../src/store/postgres-store.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import type { LedgerEntry, LimitCheck, Store } from '../src/store/types.js';
 import { startPostgres } from '../test/setup/postgres-server.js';
-import { fmt, measure } from './measure.js';
+import { fmt, measure, runOnce } from './measure.js';
 
 const HOUR = 3_600_000;
 const LIMITS: LimitCheck[] = [
@@ -110,10 +110,65 @@ export async function storeBench(say: (line?: string) => void, table: (head: str
   table(['store', ...sizes.map((s) => `with ${fmt.rps(s)} past entries`)], rows);
   say('Each reservation checks a lifetime and a daily budget and an hourly purchase count, atomically. Past entries are settled purchases and delegations spread over 30 days.');
   say();
+
+  say('## Stores: reservations per second from 8 processes sharing one ledger');
+  say();
+  const shared: Array<[string, object | undefined]> = [
+    ['embedded (one directory)', { kind: 'embedded', dir: join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state') }],
+    ['redis', servers.redisUrl ? { kind: 'redis', url: servers.redisUrl, prefix: `bench8-${randomUUID().slice(0, 8)}` } : undefined],
+    ['postgres', servers.postgresUrl ? { kind: 'postgres', url: servers.postgresUrl, prefix: `bench8-${randomUUID().slice(0, 8)}` } : undefined],
+  ];
+  const perProcess = quick ? 300 : 2_000;
+  const multi: Array<Array<string | number>> = [];
+  for (const [name, job] of shared) {
+    if (!job) {
+      multi.push([name, 'skipped: no server']);
+      continue;
+    }
+    const runs = await Promise.all(Array.from({ length: 8 }, () => child({ ...job, total: perProcess })));
+    // Counted over the time all 8 were measuring (start-up and warm-up excluded).
+    const from = Math.max(...runs.map((r) => r.start));
+    const to = Math.min(...runs.map((r) => r.end));
+    const overlap = runs.reduce((n, r) => n + (r.n * Math.max(0, to - from)) / (r.end - r.start), 0);
+    multi.push([name, to > from ? fmt.rps(overlap / ((to - from) / 1000)) : 'runs did not overlap', runs.map((r) => fmt.rps(r.n / ((r.end - r.start) / 1000))).join(', ')]);
+  }
+  table(['store', 'reservations/s, 8 processes together', 'each process'], multi);
+  say('Each process reserves 16 at a time after a warm-up; the total counts the time all 8 were measuring.');
+  say();
+}
+
+/** One process reserving `total` times (16 at a time) after a warm-up; resolves with when and how many. */
+function child(job: object): Promise<{ n: number; start: number; end: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/store-ledger.ts', '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { n: number; start: number; end: number }) : reject(new Error(`bench child exited ${code}`))));
+  });
+}
+
+async function runChild(job: { kind: string; dir?: string; url?: string; prefix?: string; total: number }): Promise<void> {
+  const store: Store =
+    job.kind === 'embedded' ? new EmbeddedStore(job.dir!)
+    : job.kind === 'redis' ? await RedisStore.connect(job.url!, { prefix: job.prefix })
+    : await PostgresStore.connect(job.url!, { prefix: job.prefix, pool: { max: 4 } });
+  const reserve = async () => {
+    const now = Date.now();
+    if (!(await store.reserve(entry(now), LIMITS, now)).ok) throw new Error('refused');
+  };
+  await runOnce(reserve, Math.max(50, Math.floor(job.total / 5)), 16);
+  const start = Date.now();
+  await runOnce(reserve, job.total, 16);
+  const end = Date.now();
+  await store.close();
+  console.log(JSON.stringify({ n: job.total, start, end }));
 }
 
 // Run alone: npx tsx bench/store-ledger.ts [--quick]
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv.includes('--child')) {
+  await runChild(JSON.parse(process.argv[process.argv.indexOf('--child') + 1]!) as never);
+  process.exit(0);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const redisPort = 30_000 + Math.floor(Math.random() * 10_000);
   const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
