@@ -7,6 +7,8 @@ import { withStoreErrors } from '../store/with-store-errors.js';
 import { assertSecureUrl } from '../util/require-https.js';
 import { defaultFetch } from '../util/transport.js';
 import { Emitter } from '../fetch/events.js';
+import { attachDebugLog } from '../observe/debug-log.js';
+import { attachDiagnostics } from '../observe/diagnostics.js';
 import type { PayingFetchOptions } from '../fetch/options.js';
 import { Backlog } from './backlog.js';
 import { buildClient } from './build-client.js';
@@ -26,12 +28,14 @@ export function buildEngine(options: PayingFetchOptions): PaymentEngine {
   const transport = options.fetch ?? defaultFetch;
   const policy = parsePolicy(options.policy);
   const now = options.clock ?? Date.now;
-  const { client, source } = buildClient(options, transport);
   const events = new Emitter();
+  attachDebugLog(events, options.logger);
+  attachDiagnostics(events);
+  const { client, source } = buildClient(options, transport, (r) => events.emit('retry', { what: 'backend', ...r, reason: client.scrub(r.reason) }));
   // Every store, the user's own included, fails with a StoreError, never a driver's raw error.
   const store = withStoreErrors(options.store ?? new MemoryStore());
-  const ledger = new Ledger(store, policy, now, (w) => events.emit('budget-warning', w), (w) => events.emit('budget-reserved-warning', w));
-  const delegations = source ? new DelegationManager(client, ledger, policy, now, source) : undefined;
+  const ledger = new Ledger(store, policy, now, (w) => events.emit('budget-warning', w), (w) => events.emit('budget-reserved-warning', w), (c) => events.emit('reservation', c));
+  const delegations = source ? new DelegationManager(client, ledger, policy, now, source, (e) => events.emit('delegation', e)) : undefined;
   const providers = options.providers ?? [];
   for (const p of providers) {
     assertSecureUrl(p.purchase.url, `The ${p.name} purchase URL`, options.allowInsecureHttp);
@@ -45,6 +49,7 @@ export function buildEngine(options: PayingFetchOptions): PaymentEngine {
         onPurchase: (e) => events.emit('purchase', e),
         retries: options.backendRetries,
         retryDelayMs: options.backendRetryDelayMs,
+        onRetry: (r) => events.emit('retry', { what: 'purchase', action: 'buy a pack', ...r, reason: client.scrub(r.reason) }),
       })
     : undefined;
   const recorder = new Recorder(client, ledger, now);

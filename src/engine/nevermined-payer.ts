@@ -91,6 +91,7 @@ export class NeverminedPayer {
   ): Promise<HeldNvmToken> {
     const planId = entry.planId as string;
     const agentId = entry.extra?.agentId;
+    const started = Date.now();
     const { accessToken } = await this.client.mint({ scheme: entry.scheme, network: entry.network, planId, agentId, delegationId }, signal);
     const held: HeldNvmToken = { kind: 'nvm', token: accessToken, headerName: paymentHeaderName(x402Version), tokenHash: fingerprint(accessToken), key, origin, entry, x402Version, delegationId };
     if (isSingleUseToken(accessToken)) this.#singleUse.add(key);
@@ -98,7 +99,7 @@ export class NeverminedPayer {
       this.cache.put(held);
       if (this.secrets) await this.secrets.store.putSecret(key, JSON.stringify(held), this.secrets.now() + this.secrets.ttlMs);
     }
-    this.events.emit('mint', { url, scheme: entry.scheme, network: entry.network, planId, agentId, delegationId, tokenHash: held.tokenHash, reason });
+    this.events.emit('mint', { url, scheme: entry.scheme, network: entry.network, planId, agentId, delegationId, tokenHash: held.tokenHash, reason, durationMs: Date.now() - started });
     return held;
   }
 

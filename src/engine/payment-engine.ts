@@ -14,6 +14,7 @@ import { decodeReceipt } from '../x402/receipt.js';
 import type { PaymentRequired, PaymentRequirement, SettlementReceipt } from '../x402/schemas.js';
 import type { Emitter } from '../fetch/events.js';
 import { attachReceipt } from '../fetch/receipts.js';
+import type { ReceiptRecord } from '../store/types.js';
 import type { Backlog, OwedWrite } from './backlog.js';
 import type { HeldNvmToken, HeldToken } from './held.js';
 import type { NeverminedPayer } from './nevermined-payer.js';
@@ -59,6 +60,8 @@ export interface PaidAnswer {
   receipt?: SettlementReceipt | undefined;
   /** The response the caller gets, to attach the decoded receipt to. */
   response?: Response | undefined;
+  /** When the logical call started (ms since epoch), for the receipt event's duration. */
+  startedAt?: number | undefined;
 }
 
 /** What a seller's refusal of a held Nevermined token turned out to be, once the backend was asked. */
@@ -179,11 +182,32 @@ export class PaymentEngine {
     }
     if (receipt && answer.response) attachReceipt(answer.response, receipt);
     const writes: OwedWrite[] = [];
+    let record: ReceiptRecord | undefined;
     if (held.kind === 'scheme') writes.push({ what: 'commit', write: () => this.ledger.commit(held.reservationId) });
-    writes.push({ what: 'appendReceipt', write: () => this.parts.recorder.paid(answer.url, answer.method, answer.status, held, receipt, labels) });
+    writes.push({ what: 'appendReceipt', write: async () => void (record = await this.parts.recorder.paid(answer.url, answer.method, answer.status, held, receipt, labels)) });
     await this.#record(answer.url, writes);
-    if (this.events.wants('receipt')) this.events.emit('receipt', { url: answer.url, method: answer.method, status: answer.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt });
+    if (this.events.wants('receipt')) this.#emitReceipt(answer, held, receipt, record, labels);
     return 'settled';
+  }
+
+  #emitReceipt(answer: PaidAnswer, held: HeldToken, receipt: SettlementReceipt | undefined, record: ReceiptRecord | undefined, labels: Labels): void {
+    this.events.emit('receipt', {
+      url: answer.url,
+      method: answer.method,
+      status: answer.status,
+      planId: held.entry.planId,
+      tokenHash: held.tokenHash,
+      receipt,
+      receiptId: record?.id,
+      outcome: record?.outcome ?? (receipt ? 'paid' : 'no-receipt'),
+      centsCharged: record?.amountCents,
+      delegationId: held.kind === 'nvm' ? held.delegationId : undefined,
+      scheme: held.entry.scheme,
+      network: held.entry.network,
+      agent: labels.agent,
+      tags: labels.tags,
+      durationMs: answer.startedAt === undefined ? undefined : this.now() - answer.startedAt,
+    });
   }
 
   /**

@@ -14,6 +14,8 @@ export interface MintEvent {
   tokenHash: string;
   /** Why a token was minted: none cached yet, the cached one was refused, or tokens are single use. */
   reason: 'first' | 'refused' | 'single-use';
+  /** How long the backend took to mint (retries included). */
+  durationMs?: number | undefined;
 }
 
 /** A payload signed by an x402 scheme plugin (e.g. `exact` on an EVM network), after its price was reserved. */
@@ -35,8 +37,10 @@ export interface PaymentEvent {
   planId: string | undefined;
   scheme: string;
   tokenHash: string;
-  /** True when the token was sent before any 402 (a cached token reused). */
+  /** True when the token was sent before any 402 (a cached token reused); false for a paid replay. */
   preemptive: boolean;
+  /** How long the paid send took, to its answer's headers. */
+  durationMs?: number | undefined;
 }
 
 export interface ReceiptEvent {
@@ -47,6 +51,80 @@ export interface ReceiptEvent {
   tokenHash: string;
   /** Decoded `payment-response`; undefined when the seller sent none (a charge may still exist). */
   receipt: SettlementReceipt | undefined;
+  /** The stored receipt's id (undefined when the store could not write it yet). */
+  receiptId?: string | undefined;
+  outcome?: 'paid' | 'no-receipt' | 'unknown' | 'no-charge' | undefined;
+  /** Cents the card was charged for this call (0 when credits paid), when known. */
+  centsCharged?: number | undefined;
+  delegationId?: string | undefined;
+  scheme?: string | undefined;
+  network?: string | undefined;
+  agent?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  /** From the first send of the logical call to this answer. */
+  durationMs?: number | undefined;
+}
+
+/** A 402 was read and an entry chosen to pay (or none). */
+export interface ChallengeEvent {
+  url: string;
+  x402Version: number;
+  /** How many `accepts[]` entries it offered. */
+  offered: number;
+  chosen: { scheme: string; network: string; planId: string | undefined; priceCents: number | undefined } | undefined;
+}
+
+/** A transient failure is tried again (backend call or purchase POST, with the same token). */
+export interface RetryEvent {
+  what: 'backend' | 'purchase';
+  /** What was being done: `mint`, `get delegation`, `buy from exa`, ... */
+  action: string;
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  retriesLeft: number;
+  /** The least wait before the next attempt (jitter adds up to as much again). */
+  delayMs: number;
+  reason: string;
+}
+
+/** The delegation lifecycle: a delegation created, adopted, renewed (a new one replacing one that ended) or retired. */
+export interface DelegationEvent {
+  action: 'created' | 'adopted' | 'renewed' | 'retired';
+  delegationId: string;
+  /** Cents reserved for it in the ledger (its limit, or its remaining budget when adopted). */
+  reservedCents: number | undefined;
+  planId: string | undefined;
+  /** For `retired`: the backend's status (Active when only too small for an order). */
+  status?: string | undefined;
+}
+
+/** The ledger moved: a reservation made, committed, released, marked unknown, or a delegation closed. */
+export interface ReservationEvent {
+  action: 'reserve' | 'commit' | 'release' | 'unknown' | 'close';
+  id: string;
+  kind: string | undefined;
+  amountCents: number | undefined;
+  origin: string | undefined;
+  planId: string | undefined;
+}
+
+/** A call threw a typed error (every paying-fetch error, refusals included): what an alert watches. */
+export interface FailedEvent {
+  url: string;
+  code: string;
+  /** The error's base: `policy-refusal`, `payment-failure`, `outcome-unknown`, `configuration`, `store`. */
+  kind: string;
+  message: string;
+  error: Error;
+}
+
+/** A vendor rate-limited a call: paying-fetch waits before trying again (never buys for it). */
+export interface RateLimitEvent {
+  url: string;
+  provider: string;
+  status: number;
+  waitMs: number;
+  attempt: number;
 }
 
 export interface BlockedEvent {
@@ -76,13 +154,27 @@ export interface PayingFetchEvents {
   payment: PaymentEvent;
   receipt: ReceiptEvent;
   blocked: BlockedEvent;
+  challenge: ChallengeEvent;
+  retry: RetryEvent;
+  delegation: DelegationEvent;
+  reservation: ReservationEvent;
+  'rate-limit': RateLimitEvent;
+  failed: FailedEvent;
 }
+
+/** Every event name, for listeners that want them all (debug log, telemetry). */
+export const EVENT_NAMES: ReadonlyArray<keyof PayingFetchEvents> = [
+  'budget-warning', 'budget-reserved-warning', 'purchase', 'mint', 'sign', 'payment', 'receipt', 'blocked',
+  'challenge', 'retry', 'delegation', 'reservation', 'rate-limit', 'failed',
+];
 
 export type Listener<E extends keyof PayingFetchEvents> = (event: PayingFetchEvents[E]) => void;
 
 /** A tiny typed emitter; a throwing listener never disturbs a payment. */
 export class Emitter {
   readonly #listeners = new Map<keyof PayingFetchEvents, Set<Listener<never>>>();
+  /** Passive listeners (telemetry): they count as listening only while `active()` says so. */
+  readonly #taps = new Map<keyof PayingFetchEvents, Array<{ listener: Listener<never>; active: () => boolean }>>();
 
   on<E extends keyof PayingFetchEvents>(event: E, listener: Listener<E>): () => void {
     const set = this.#listeners.get(event) ?? new Set();
@@ -91,23 +183,39 @@ export class Emitter {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** A listener that costs nothing while `active()` is false (a diagnostics channel nobody reads). */
+  tap<E extends keyof PayingFetchEvents>(event: E, listener: Listener<E>, active: () => boolean): void {
+    const taps = this.#taps.get(event) ?? [];
+    taps.push({ listener: listener as Listener<never>, active });
+    this.#taps.set(event, taps);
+  }
+
   /** Whether anyone listens: hot paths skip building a payload nobody reads. */
   wants(event: keyof PayingFetchEvents): boolean {
-    return (this.#listeners.get(event)?.size ?? 0) > 0;
+    return (this.#listeners.get(event)?.size ?? 0) > 0 || this.#tapped(event);
+  }
+
+  #tapped(event: keyof PayingFetchEvents): boolean {
+    const taps = this.#taps.get(event);
+    return taps !== undefined && taps.some((t) => t.active());
   }
 
   emit<E extends keyof PayingFetchEvents>(event: E, payload: PayingFetchEvents[E]): void {
-    if (!this.#listeners.get(event)?.size) return;
+    const listeners = this.#listeners.get(event);
+    if (!listeners?.size && !this.#tapped(event)) return;
     // Events never show a query string: it may carry the caller's own secrets.
     if (typeof (payload as { url?: unknown }).url === 'string') {
       payload = { ...payload, url: publicUrl((payload as { url: string }).url) };
     }
-    for (const listener of this.#listeners.get(event) ?? []) {
-      try {
-        (listener as Listener<E>)(payload);
-      } catch {
-        // Listeners are the caller's code: their failures are theirs.
-      }
-    }
+    for (const listener of listeners ?? []) call(listener as Listener<E>, payload);
+    for (const tap of this.#taps.get(event) ?? []) if (tap.active()) call(tap.listener as Listener<E>, payload);
+  }
+}
+
+function call<E extends keyof PayingFetchEvents>(listener: Listener<E>, payload: PayingFetchEvents[E]): void {
+  try {
+    listener(payload);
+  } catch {
+    // Listeners are the caller's code: their failures are theirs.
   }
 }

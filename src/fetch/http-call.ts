@@ -9,7 +9,7 @@ import type { FetchLike } from '../util/transport.js';
 import { originOf } from '../util/url-parts.js';
 import type { PaymentRequired } from '../x402/schemas.js';
 import { sellerMessage, type ChallengeRead } from './challenge.js';
-import type { OnPermit2AllowanceRequired } from '../engine/scheme-plugins.js';
+import type { Candidate, OnPermit2AllowanceRequired } from '../engine/scheme-plugins.js';
 import type { ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
 import { finalMppRefusal, paymentHeaders, readOffersOf, secretsOf } from './mpp-offers.js';
@@ -59,6 +59,8 @@ export class HttpCall {
   /** One id for this logical call: every retry of it carries the same one (payment-identifier). */
   #paymentId: string | undefined;
   readonly #callerOrigin: string;
+  #startedAt = 0;
+  #lastSendMs = 0;
 
   constructor(
     private readonly engine: PaymentEngine,
@@ -70,6 +72,7 @@ export class HttpCall {
   }
 
   async run(): Promise<Response> {
+    this.#startedAt = this.engine.now();
     const resumed = this.settings.ignoreUnknown ? undefined : this.resume();
     if (resumed instanceof Promise) await resumed; // no await on the hot path
     if (!this.#held) {
@@ -122,7 +125,7 @@ export class HttpCall {
     const held = this.#held;
     const paidHop = held !== undefined && originOf(sent.url) === held.origin;
     if (held && paidHop && this.engine.events.wants('payment')) {
-      this.engine.events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: this.#preemptive });
+      this.engine.events.emit('payment', { url: sent.url, method: sent.method, planId: held.entry.planId, scheme: held.entry.scheme, tokenHash: held.tokenHash, preemptive: this.#preemptive, durationMs: this.#lastSendMs });
     }
     if (held?.kind === 'scheme' && paidHop && sent.response.status === 412) return this.permit2(sent, held);
     if (sent.response.status !== 402) return this.settle(sent, paidHop);
@@ -135,7 +138,9 @@ export class HttpCall {
     if (held) this.#sentTokens.push(...secretsOf(held));
     const sentAt = this.engine.now();
     try {
-      return await send(this.settings.transport, this.#target, held ? paymentHeaders(held, this.#target, this.#callerOrigin) : NO_CREDENTIALS, held?.origin, this.settings.signal, this.#callerOrigin);
+      const sent = await send(this.settings.transport, this.#target, held ? paymentHeaders(held, this.#target, this.#callerOrigin) : NO_CREDENTIALS, held?.origin, this.settings.signal, this.#callerOrigin);
+      this.#lastSendMs = this.engine.now() - sentAt;
+      return sent;
     } catch (error) {
       if (!held) throw error;
       // The payment went out and no answer came back: the charge may have happened.
@@ -147,7 +152,7 @@ export class HttpCall {
   async settle(sent: Sent, paidHop: boolean): Promise<Step> {
     const held = this.#held;
     if (held && paidHop) {
-      const answer = { url: sent.url, method: sent.method, status: sent.response.status, headers: sent.response.headers, response: sent.response };
+      const answer = { url: sent.url, method: sent.method, status: sent.response.status, headers: sent.response.headers, response: sent.response, startedAt: this.#startedAt };
       if ((await this.engine.settle(answer, held, this.settings.labels)) === 'unknown') {
         await sent.response.body?.cancel().catch(() => {});
         const cause = new Error(`HTTP ${sent.response.status}`);
@@ -176,6 +181,7 @@ export class HttpCall {
     if (final) return { kind: 'fail', error: final }; // e.g. BCK.MPP.0003: no fresh payment
     this.#lastChallenge = read.challenge;
     const selection = await this.engine.choose(read.challenge, sent.url, read.mpp);
+    if (this.engine.events.wants('challenge')) this.#emitChallenge(sent.url, read.challenge, selection.kind === 'chosen' ? selection.candidate : undefined);
     if (selection.kind === 'unpayable') return { kind: 'handBack', response: read.response, reason: selection.reason, detail: selection.detail };
     const { candidate } = selection;
 
@@ -210,6 +216,11 @@ export class HttpCall {
     this.#permit2Asked = true;
     const next = await this.engine.authorize({ kind: 'scheme', entry: held.entry, plugin, priceCents: held.priceCents, flow: 'upfront' }, challenge, sent.url, { paymentId: () => this.#id(), signal: this.settings.signal });
     return { kind: 'replay', held: next, target: this.#target };
+  }
+
+  #emitChallenge(url: string, challenge: PaymentRequired, chosen: Candidate | undefined): void {
+    const facts = chosen && { scheme: chosen.entry.scheme, network: chosen.entry.network, planId: chosen.entry.planId, priceCents: chosen.priceCents };
+    this.engine.events.emit('challenge', { url, x402Version: challenge.x402Version, offered: challenge.accepts.length, chosen: facts });
   }
 
   #key(): string {

@@ -2,6 +2,7 @@ import type { PaymentsLike } from '../nevermined/sdk-adapter.js';
 import type { FetchLike } from '../util/transport.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/types.js';
+import type { LoggerLike } from '../observe/debug-log.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
 import type { OnPermit2AllowanceRequired, SchemePlugin, SelectRequirement } from '../engine/scheme-plugins.js';
 import type { MppMethodPlugin } from '../mpp/plugin.js';
@@ -33,7 +34,7 @@ export interface PayingFetchOptions {
   agent?: string | undefined;
   /** Free-form labels on every receipt (team, task, customer, ...). */
   tags?: Record<string, string> | undefined;
-  /** Transport for every request (seller and backend). Default: undici's fetch, one keep-alive pool. */
+  /** Transport for every request (seller and backend). Default: the platform's fetch (`paying-fetch/undici` has a faster one for Node). */
   fetch?: Transport | undefined;
   /** Deadline for one whole logical call (sends, mints, replays), in ms. */
   timeoutMs?: number | undefined;
@@ -64,6 +65,13 @@ export interface PayingFetchOptions {
   providers?: ProviderRecipe[] | undefined;
   /** Backoff of rate-limited provider calls: retries (default 3), first and longest wait in ms. */
   rateLimit?: { retries?: number; baseMs?: number; maxMs?: number } | undefined;
+  /**
+   * Debug lines (one per step, never a secret) go to this logger's `debug` (pino, winston, console);
+   * without one, to stderr when NODE_DEBUG (or DEBUG) names `paying-fetch`.
+   */
+  logger?: LoggerLike | undefined;
+  /** OpenTelemetry spans and metrics when `@opentelemetry/api` is installed (default true; a no-op without an SDK). */
+  telemetry?: boolean | undefined;
   /** Where the ledger and receipts live. Default: in memory (lost with the process). */
   store?: Store | undefined;
   /** Clock for budget windows and expiry (ms since epoch). Default Date.now. */

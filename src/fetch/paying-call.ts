@@ -1,4 +1,7 @@
 import type { PaymentEngine } from '../engine/payment-engine.js';
+import { errorKind } from '../errors/bases.js';
+import { PayingFetchError } from '../errors/paying-fetch-error.js';
+import { loadOtel, otelLoaded, traced } from '../observe/otel.js';
 import type { Labels } from '../engine/recorder.js';
 import type { ProviderRecipe } from '../providers/recipe.js';
 import type { KeyRecord } from '../store/types.js';
@@ -42,10 +45,9 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     return providers.find((p) => p.origins.includes(origin));
   };
 
-  const call = async (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {
+  const call = async (input: string | URL | Request, init: PayingRequestInit | undefined, labels: Labels): Promise<Response> => {
     const made = toReplayable(input, init, bodyLimit);
     const request = made instanceof Promise ? await made : made; // no await on the hot path
-    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
     const signal = withTimeout(request.signal, options.timeoutMs);
     const provider = keys ? providerFor(request) : undefined;
     if (provider) {
@@ -55,7 +57,32 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     const settings: HttpCallSettings = { ...base, labels, signal, payAgain: init?.payAgain === true };
     return new HttpCall(engine, request, settings).run();
   };
-  return options.refusals === 'response' ? answerRefusals(call) : call;
+  const observed = observedCall(engine, options, call);
+  return options.refusals === 'response' ? answerRefusals(observed) : observed;
+}
+
+/**
+ * The call inside its telemetry span (when OpenTelemetry is there), and every typed error it
+ * throws told as a `failed` event (a thrown DelegationExhaustedError is something to alert on).
+ */
+function observedCall(engine: PaymentEngine, options: PayingFetchOptions, call: (input: string | URL | Request, init: PayingRequestInit | undefined, labels: Labels) => Promise<Response>) {
+  const telemetry = options.telemetry !== false;
+  const report = (input: string | URL | Request) => (error: unknown): never => {
+    if (error instanceof PayingFetchError) {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      engine.events.emit('failed', { url, code: error.code, kind: errorKind(error), message: error.message, error });
+    }
+    throw error;
+  };
+  const run = (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {
+    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
+    const answer = telemetry && otelLoaded() ? traced(engine.events, labels, () => call(input, init, labels)) : call(input, init, labels);
+    return engine.events.wants('failed') ? answer.catch(report(input)) : answer; // no extra tick on the hot path
+  };
+  return (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {
+    const loading = telemetry ? loadOtel() : undefined; // a promise on the first call of the process only
+    return loading ? loading.then(() => run(input, init)) : run(input, init);
+  };
 }
 
 function providerLimits(engine: PaymentEngine, options: PayingFetchOptions): Omit<ProviderFlowLimits, 'labels'> {
@@ -64,6 +91,7 @@ function providerLimits(engine: PaymentEngine, options: PayingFetchOptions): Omi
     rateLimitRetries: options.rateLimit?.retries ?? 3,
     rateLimitBaseMs: options.rateLimit?.baseMs ?? 500,
     rateLimitMaxMs: options.rateLimit?.maxMs ?? 8_000,
+    onWait: (wait) => events.emit('rate-limit', wait),
     // Buying ahead is a top-up: only with autoTopUp consent, and never blocking the call.
     refill: (recipe: ProviderRecipe, key: KeyRecord) => {
       if (!policy.autoTopUp || !keys) return;

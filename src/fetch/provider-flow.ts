@@ -14,6 +14,7 @@ import { originOf } from '../util/url-parts.js';
 import { retryDelayMs } from './backoff.js';
 import type { ReplayableRequest } from './replayable-request.js';
 import { send } from './send.js';
+import { utf8Text } from '../util/text-bytes.js';
 
 const MAX_CLASSIFY_BYTES = 64 * 1024;
 /** Purchases one call may ride on (each one someone else's, but one): a bound, never a target. */
@@ -26,6 +27,8 @@ export interface ProviderFlowLimits {
   rateLimitMaxMs: number;
   /** Starts a proactive refill in the background (consent is checked there). */
   refill: (recipe: ProviderRecipe, key: KeyRecord) => void;
+  /** Told before each rate-limit wait (the `rate-limit` event). */
+  onWait?: ((wait: { url: string; provider: string; status: number; waitMs: number; attempt: number }) => void) | undefined;
   /** Who is spending, for purchase receipts. */
   labels?: Labels | undefined;
 }
@@ -113,7 +116,7 @@ class ProviderCall {
 
   async classified(sent: Response, keyed: boolean): Promise<{ verdict: Classification; response: Response }> {
     const { bytes, response } = await peekBody(sent, MAX_CLASSIFY_BYTES);
-    const text = bytes ? Buffer.from(bytes).toString('utf8') : '';
+    const text = bytes ? utf8Text(bytes) : '';
     return { verdict: this.recipe.classify({ status: response.status, headers: response.headers, json: safeJsonParse(text), text, keyed }), response };
   }
 
@@ -152,7 +155,11 @@ class ProviderCall {
       case 'rate-limited':
         if (this.waits >= this.limits.rateLimitRetries) return response;
         await response.body?.cancel();
-        await sleep(retryDelayMs(response.headers, this.waits, this.limits.rateLimitBaseMs, this.limits.rateLimitMaxMs), this.signal);
+        {
+          const waitMs = retryDelayMs(response.headers, this.waits, this.limits.rateLimitBaseMs, this.limits.rateLimitMaxMs);
+          this.limits.onWait?.({ url: this.request.url, provider: this.recipe.name, status: response.status, waitMs, attempt: this.waits + 1 });
+          await sleep(waitMs, this.signal);
+        }
         this.waits += 1;
         return 'again';
       case 'challenge':

@@ -13,6 +13,15 @@ import { backendError } from './backend-errors.js';
 import type { NeverminedClient } from './client.js';
 import type { Delegation } from './schemas.js';
 
+/** One step of the delegation lifecycle (the `delegation` event). */
+export interface DelegationLifecycleEvent {
+  action: 'created' | 'adopted' | 'renewed' | 'retired';
+  delegationId: string;
+  reservedCents: number | undefined;
+  planId: string | undefined;
+  status?: string | undefined;
+}
+
 /** Where delegations come from: one given delegation, or a card paying-fetch delegates from. */
 export type DelegationSource = { delegationId: string } | { paymentMethodId: string };
 
@@ -63,6 +72,8 @@ export class DelegationManager {
     private readonly policy: Policy,
     private readonly now: () => number,
     private readonly source: DelegationSource,
+    /** Told of each step of the lifecycle (the `delegation` event). */
+    private readonly onEvent: (event: DelegationLifecycleEvent) => void = () => {},
   ) {}
 
   /** The delegation to pay `planId` with right now, from cache when still valid (no backend call). */
@@ -103,6 +114,7 @@ export class DelegationManager {
     } catch {
       return; // unknown state: keep the whole reservation
     }
+    this.onEvent({ action: 'retired', delegationId, reservedCents: active.reservedCents, planId: active.planId ?? undefined, status: d.status });
     if (canStillPay(d, this.now())) return;
     // What it spent while reserved here: its total spend less what it had spent before (limit - reserved).
     const before = Math.max(0, d.spendingLimitCents - active.reservedCents);
@@ -176,6 +188,7 @@ export class DelegationManager {
         what: `Delegation ${d.delegationId} (it can charge the card up to its remaining budget)`,
       });
     }
+    if (!known) this.onEvent({ action: 'adopted', delegationId: d.delegationId, reservedCents: amount, planId: d.planId ?? undefined });
     return { delegationId: d.delegationId, entryId, reservedCents: amount, expiresAt, planId: d.planId ?? null };
   }
 
@@ -265,6 +278,7 @@ export class DelegationManager {
         signal,
       );
       await this.ledger.store.settle(entry.id, { state: 'reserved', delegationId: created.delegationId });
+      this.onEvent({ action: renewal ? 'renewed' : 'created', delegationId: created.delegationId, reservedCents: limit, planId: terms.planId });
       return { delegationId: created.delegationId, entryId: entry.id, reservedCents: limit, expiresAt: entry.endAt, planId: terms.planId ?? null };
     } catch (error) {
       // A definitive refusal frees the reservation; an unknown outcome keeps it (the delegation may exist).

@@ -7,10 +7,11 @@ import { safeJsonParse } from '../util/safe-json.js';
 import { defaultFetch, type FetchLike } from '../util/transport.js';
 import { principalOfApiKey } from './api-key.js';
 import { backendError } from './backend-errors.js';
-import { DEFAULT_BACKEND_RETRIES, DEFAULT_BACKEND_RETRY_DELAY_MS, withBackendRetries } from './backend-retry.js';
+import { DEFAULT_BACKEND_RETRIES, DEFAULT_BACKEND_RETRY_DELAY_MS, withBackendRetries, type BackendRetryOptions } from './backend-retry.js';
 import { resolveBackendUrl } from './backend-url.js';
 import type { DelegationTerms, MintRequest, NeverminedClient } from './client.js';
 import { collectDelegationPages } from './delegation-pages.js';
+import { utf8Text } from '../util/text-bytes.js';
 import {
   backendErrorSchema,
   createDelegationResponseSchema,
@@ -32,6 +33,8 @@ export interface RestClientOptions {
   retries?: number | undefined;
   /** First backoff delay in ms (doubles, jittered). Default 200. */
   retryDelayMs?: number | undefined;
+  /** Told of each retry of a transient failure (the `retry` event). */
+  onRetry?: BackendRetryOptions['onRetry'];
   /** Per-request timeout in ms. Default 15000. */
   timeoutMs?: number | undefined;
   /** Allow a plain-http backend that is not on loopback (the API key would travel in clear). */
@@ -47,6 +50,7 @@ export class NeverminedRestClient implements NeverminedClient {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #timeoutMs: number;
+  readonly #onRetry: BackendRetryOptions['onRetry'];
 
   constructor(options: RestClientOptions) {
     this.#apiKey = options.apiKey;
@@ -57,6 +61,7 @@ export class NeverminedRestClient implements NeverminedClient {
     this.#retries = options.retries ?? DEFAULT_BACKEND_RETRIES;
     this.#retryDelayMs = options.retryDelayMs ?? DEFAULT_BACKEND_RETRY_DELAY_MS;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#onRetry = options.onRetry;
   }
 
   scrub(text: string): string {
@@ -112,7 +117,7 @@ export class NeverminedRestClient implements NeverminedClient {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<z.output<S>> {
-    return withBackendRetries(() => this.#attempt(action, method, path, schema, body, signal), { retries: this.#retries, retryDelayMs: this.#retryDelayMs }, signal);
+    return withBackendRetries(() => this.#attempt(action, method, path, schema, body, signal), { retries: this.#retries, retryDelayMs: this.#retryDelayMs, onRetry: this.#onRetry }, signal, action);
   }
 
   async #attempt<S extends z.ZodType>(
@@ -143,7 +148,7 @@ export class NeverminedRestClient implements NeverminedClient {
       throw new NeverminedBackendError({ action, message: `network error: ${(error as Error).message}`, retryable: true });
     }
     const bytes = await readAllBounded(response.body, MAX_ANSWER_BYTES).catch(() => undefined);
-    const json = bytes === undefined ? undefined : safeJsonParse(Buffer.from(bytes).toString('utf8'));
+    const json = bytes === undefined ? undefined : safeJsonParse(utf8Text(bytes));
     const correlationId = response.headers.get('x-correlation-id') ?? undefined;
     if (!response.ok) {
       const envelope = backendErrorSchema.safeParse(json);

@@ -98,7 +98,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
   constructor(options: SdkAdapterOptions) {
     this.#payments = options.payments;
     this.#fallback = options.fallback;
-    this.#retry = { retries: options.retries, retryDelayMs: options.retryDelayMs };
+    this.#retry = { retries: options.retries, retryDelayMs: options.retryDelayMs, onRetry: options.onRetry };
     const principal = options.principal ?? options.payments.getAccountAddress?.() ?? options.fallback?.principal;
     if (!principal) {
       throw new ConfigurationError('Pass `principal` with a Payments instance that cannot tell its account address');
@@ -207,7 +207,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
 
   /** Calls the SDK with the REST client's retry rule, types its failures, validates its answer. */
   #sdk<S extends z.ZodType>(action: string, schema: S, signal: AbortSignal | undefined, call: () => Promise<unknown>): Promise<z.output<S>> {
-    return withBackendRetries(() => this.#attempt(action, schema, call), this.#retry, signal);
+    return withBackendRetries(() => this.#attempt(action, schema, call), this.#retry, signal, action);
   }
 
   async #attempt<S extends z.ZodType>(action: string, schema: S, call: () => Promise<unknown>): Promise<z.output<S>> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
 import type { EntryKind, LedgerEntry, LimitCheck, Store } from '../store/types.js';
@@ -51,6 +50,16 @@ export interface ReserveRequest {
   extra?: LimitCheck[] | undefined;
 }
 
+/** One move of the ledger, for the `reservation` event. */
+export interface LedgerChange {
+  action: 'reserve' | 'commit' | 'release' | 'unknown' | 'close';
+  id: string;
+  kind: string | undefined;
+  amountCents: number | undefined;
+  origin: string | undefined;
+  planId: string | undefined;
+}
+
 /** Reserve -> commit | release over a Store, against the policy's budgets, caps and velocity. */
 export class Ledger {
   /** Budgets warned about, by `spent:<limit>` / `reserved:<limit>`, until they fall below the threshold. */
@@ -68,6 +77,8 @@ export class Ledger {
     private readonly now: () => number,
     private readonly onWarning: (warning: BudgetWarning) => void = () => {},
     private readonly onReservedWarning: (warning: BudgetReservedWarning) => void = () => {},
+    /** Told of every move of the ledger (the `reservation` event): never a secret, only ids and cents. */
+    private readonly onChange: (change: LedgerChange) => void = () => {},
   ) {}
 
   /** Reserves or throws BudgetExceededError / VelocityExceededError. Nothing is spent before this passes. */
@@ -75,7 +86,7 @@ export class Ledger {
     this.#forgetPasses();
     const now = this.now();
     const entry: LedgerEntry = {
-      id: request.id ?? randomUUID(),
+      id: request.id ?? crypto.randomUUID(),
       kind: request.kind,
       state: 'reserved',
       amountCents: request.amountCents,
@@ -97,6 +108,7 @@ export class Ledger {
       throw new BudgetExceededError({ limit: violated.name, limitCents: violated.max, usedCents: used, requestedCents: request.amountCents, what: request.what });
     }
     await this.#warnIfNeeded(now);
+    this.onChange({ action: 'reserve', id: result.entry.id, kind: result.entry.kind, amountCents: result.entry.amountCents, origin: result.entry.origin, planId: result.entry.planId });
     return result.entry;
   }
 
@@ -170,26 +182,34 @@ export class Ledger {
   async commit(id: string, amountCents?: number): Promise<void> {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents });
+    this.#changed('commit', id, amountCents);
     await this.#warnIfNeeded(this.now());
   }
 
   /** Only for a definitive failure before any charge. */
-  release(id: string): Promise<void> {
+  async release(id: string): Promise<void> {
     this.#forgetPasses();
-    return this.store.settle(id, { state: 'released' });
+    await this.store.settle(id, { state: 'released' });
+    this.#changed('release', id);
   }
 
   /** The outcome is unknown: the reservation stays until reconcile() settles it. */
-  markUnknown(id: string): Promise<void> {
+  async markUnknown(id: string): Promise<void> {
     this.#forgetPasses();
-    return this.store.settle(id, { state: 'unknown' });
+    await this.store.settle(id, { state: 'unknown' });
+    this.#changed('unknown', id);
   }
 
   /** A delegation ended: what it actually spent is committed, the rest of its reservation freed. */
   async close(id: string, spentCents: number): Promise<void> {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
+    this.#changed('close', id, spentCents);
     await this.#warnIfNeeded(this.now());
+  }
+
+  #changed(action: LedgerChange['action'], id: string, amountCents?: number): void {
+    this.onChange({ action, id, kind: undefined, amountCents, origin: undefined, planId: undefined });
   }
 
   async budget(): Promise<BudgetView> {

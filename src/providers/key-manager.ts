@@ -1,3 +1,4 @@
+import type { RetryKnobs } from '../util/retry-policy.js';
 import { PurchaseFailedError } from '../errors/purchase-failed-error.js';
 import { withLock } from '../store/with-lock.js';
 import type { KeyRecord } from '../store/types.js';
@@ -15,6 +16,8 @@ export type KeyManagerDeps = Omit<PurchaseDeps, 'keys' | 'retry'> & {
   /** Retries of a purchase POST with the same token (network errors, 5xx). Default 3. */
   retries?: number | undefined;
   retryDelayMs?: number | undefined;
+  /** Told of each retry of a purchase POST (the same token again). */
+  onRetry?: RetryKnobs['onRetry'];
 };
 
 /** How long a caller that may only share a purchase waits for another caller to start one. */
@@ -34,7 +37,7 @@ export class KeyManager {
 
   constructor(private readonly deps: KeyManagerDeps) {
     this.#keys = new KeyStore(deps.ledger.store, deps.now, deps.principal);
-    const retry = { retries: deps.retries, retryDelayMs: deps.retryDelayMs };
+    const retry = { retries: deps.retries, retryDelayMs: deps.retryDelayMs, onRetry: deps.onRetry };
     this.#purchase = new Purchase({ ...deps, keys: this.#keys, retry });
   }
 
