@@ -1,4 +1,6 @@
 import { buildEngine } from '../engine/build-engine.js';
+// Node: the default transport honours HTTP(S)_PROXY (the portable entry leaves this out).
+import '../util/env-proxy.js';
 import { withFacade, type PayingFetch } from './facade.js';
 import type { PayingFetchOptions } from './options.js';
 import { payingCall } from './paying-call.js';

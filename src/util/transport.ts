@@ -1,27 +1,35 @@
-import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-
 /** fetch's signature, as paying-fetch calls it: always a URL string and a plain init. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
-let shared: Dispatcher | undefined;
+/**
+ * Finds a dispatcher for the platform's fetch, or none. The Node entry installs one that honours
+ * HTTP(S)_PROXY (src/util/env-proxy.ts); other runtimes' fetch does its own proxying, or none.
+ */
+export type DispatcherLookup = () => Promise<object> | undefined;
 
-function sharedDispatcher(): Dispatcher {
-  if (shared) return shared;
-  // One keep-alive pool for every paying-fetch instance; proxies honoured when configured.
-  const proxied = process.env.HTTPS_PROXY || process.env.HTTP_PROXY || process.env.https_proxy || process.env.http_proxy;
-  shared = proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000 });
-  return shared;
+let lookup: DispatcherLookup | undefined;
+/** undefined: not looked up yet; null: none (the hot path); else the dispatcher, or its promise. */
+let dispatcher: Promise<object> | object | null | undefined;
+
+export function setDispatcherLookup(find: DispatcherLookup | undefined): void {
+  lookup = find;
+  dispatcher = undefined;
+}
+
+async function viaDispatcher(input: string, init: RequestInit | undefined, pending: Promise<object>): Promise<Response> {
+  const resolved = await pending;
+  dispatcher = resolved;
+  return globalThis.fetch(input, { ...init, dispatcher: resolved } as RequestInit);
 }
 
 /**
- * The default transport: undici's own fetch over one shared keep-alive dispatcher. Internal: its
- * callers (all in paying-fetch) hand over a fresh init per request, so it is completed in place
- * rather than copied on every call.
+ * The default transport: the platform's own fetch, so responses are the caller's `Response` class
+ * (`instanceof Response` holds). Looked up per call: a fetch installed later (a polyfill, a test
+ * interceptor) is the one used. Internal: its callers hand over a fresh init per request.
  */
 export const defaultFetch: FetchLike = (input, init) => {
-  const options = (init ?? {}) as Record<string, unknown>;
-  // Headers of another realm (global fetch's class) go over as plain pairs: cheaper for undici to take.
-  if (options.headers instanceof Headers) options.headers = [...(options.headers as Headers)];
-  options.dispatcher = sharedDispatcher();
-  return undiciFetch(input, options as never) as unknown as Promise<Response>;
+  if (dispatcher === undefined) dispatcher = lookup?.() ?? null;
+  if (dispatcher === null) return globalThis.fetch(input, init);
+  if (dispatcher instanceof Promise) return viaDispatcher(input, init, dispatcher);
+  return globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
 };
