@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { NeverminedClient } from '../nevermined/client.js';
 import type { Ledger } from '../policy/ledger.js';
 import type { ReceiptRecord } from '../store/types.js';
@@ -55,7 +54,7 @@ export class Recorder {
   #base(url: string, method: string, status: number, held: HeldToken, labels: Labels): ReceiptRecord {
     const { origin, pathname } = urlParts(url);
     const record: ReceiptRecord = {
-      id: randomUUID(),
+      id: crypto.randomUUID(),
       at: this.now(),
       method,
       origin,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import type { SecretStore } from '../store/types.js';
 import type { ReplayableRequest } from '../fetch/replayable-request.js';
 import type { HeldToken } from './held.js';
@@ -36,9 +36,8 @@ export class Resumes {
 
   /** The store key of one logical request of this payer, as a retry of it will look. */
   keyOf(request: ReplayableRequest): string {
-    const hash = createHash('sha256').update(`${this.payer.backendId}\n${this.payer.principal}\n${request.method}\n${request.url}\n`);
-    if (request.body !== undefined) hash.update(request.body);
-    return `resume:${hash.digest('hex')}`;
+    const head = `${this.payer.backendId}\n${this.payer.principal}\n${request.method}\n${request.url}\n`;
+    return `resume:${request.body === undefined ? sha256Hex(head) : sha256Hex(head, request.body)}`;
   }
 
   /** The waiting payment for this request, if any: no store round trip while none is known to wait. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { PolicyRefusalError } from '../errors/policy-refusal-error.js';
 
 /**
@@ -72,7 +71,7 @@ export function refusalProblem(error: PolicyRefusalError, instance: string): Ref
 
 /** A policy refusal as an HTTP answer: 402, problem+json, told not to be retried. */
 export function refusalResponse(error: PolicyRefusalError): Response {
-  const instance = INSTANCE_PREFIX + randomUUID();
+  const instance = INSTANCE_PREFIX + crypto.randomUUID();
   const response = new Response(JSON.stringify(refusalProblem(error, instance)), {
     status: 402,
     statusText: 'Payment Required',

@@ -1,5 +1,6 @@
 import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
 import { safeJsonParse } from '../util/safe-json.js';
+import { base64Text } from '../util/text-bytes.js';
 import { parseChallengeList } from './auth-params.js';
 import { challengeParamsSchema, challengeRequestSchema } from './schemas.js';
 
@@ -67,7 +68,7 @@ function toChallenge(params: Record<string, string>): { challenge: MppChallenge 
     return { defect: `${issue?.path.join('.') || 'params'}: ${issue?.message ?? 'invalid'}` };
   }
   const p = parsed.data;
-  const json = safeJsonParse(Buffer.from(p.request, 'base64url').toString('utf8'));
+  const json = safeJsonParse(base64Text(p.request));
   const request = challengeRequestSchema.safeParse(json);
   if (!request.success) return { defect: 'request: not a base64url JSON object' };
   return {

@@ -1,6 +1,7 @@
 import { PaymentSigningError } from '../errors/payment-signing-error.js';
 import type { MppChallenge } from './challenge.js';
 import { MAX_MPP_CREDENTIAL_BYTES } from './limits.js';
+import { textToBase64 } from '../util/text-bytes.js';
 
 /** What a method plugin produces for a challenge: the method's payload, and optionally who pays. */
 export interface MppCredential {
@@ -34,5 +35,5 @@ export function encodeCredential(challenge: MppChallenge, credential: MppCredent
   if (json === undefined || json.length > MAX_MPP_CREDENTIAL_BYTES) {
     throw new PaymentSigningError(`mpp:${challenge.method}`, challenge.intent, `the credential is not JSON or larger than ${MAX_MPP_CREDENTIAL_BYTES} bytes`);
   }
-  return { name: challenge.credentialHeader, value: `Payment ${Buffer.from(json, 'utf8').toString('base64url')}` };
+  return { name: challenge.credentialHeader, value: `Payment ${textToBase64(json, true)}` };
 }

@@ -3,6 +3,7 @@ import { safeJsonParse } from '../util/safe-json.js';
 import type { MppChallenge } from './challenge.js';
 import type { MppCredential } from './credential.js';
 import type { MppMethodPlugin } from './plugin.js';
+import { base64Text } from '../util/text-bytes.js';
 
 /**
  * An `mppx` client method, structurally (e.g. `tempo.charge({...})` from `mppx/client`, or one
@@ -28,7 +29,7 @@ export function mppxMethod(method: MppxClientMethodLike, context?: unknown): Mpp
       });
       // Only its payload and source are kept: the challenge goes back as received, not as mppx re-encodes it.
       const match = /^Payment\s+([A-Za-z0-9_-]+={0,2})$/i.exec(typeof serialized === 'string' ? serialized.trim() : '');
-      const wire = match ? (safeJsonParse(Buffer.from(match[1]!, 'base64url').toString('utf8')) as { payload?: unknown; source?: unknown } | undefined) : undefined;
+      const wire = match ? (safeJsonParse(base64Text(match[1]!)) as { payload?: unknown; source?: unknown } | undefined) : undefined;
       if (!wire || typeof wire !== 'object' || !('payload' in wire)) {
         throw new PaymentSigningError(`mpp:${challenge.method}`, challenge.intent, 'the mppx method did not return a Payment credential');
       }

@@ -1,5 +1,6 @@
 import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
 import { safeJsonParse } from '../util/safe-json.js';
+import { base64Text } from '../util/text-bytes.js';
 import { MAX_MPP_RECEIPT_BYTES } from './limits.js';
 import { mppReceiptSchema, type MppReceipt } from './schemas.js';
 
@@ -17,7 +18,7 @@ export function decodeMppReceipt(headers: Headers): MppReceipt | undefined {
   if (value.length > MAX_MPP_RECEIPT_BYTES) throw new InvalidPaymentDataError(source, `larger than ${MAX_MPP_RECEIPT_BYTES} bytes`);
   const trimmed = value.trim();
   if (!/^[A-Za-z0-9_+/-]+={0,2}$/.test(trimmed)) throw new InvalidPaymentDataError(source, 'not base64url');
-  const parsed = mppReceiptSchema.safeParse(safeJsonParse(Buffer.from(trimmed, 'base64url').toString('utf8')));
+  const parsed = mppReceiptSchema.safeParse(safeJsonParse(base64Text(trimmed)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidPaymentDataError(source, `${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}`);

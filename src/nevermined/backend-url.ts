@@ -16,7 +16,7 @@ export function splitApiKey(apiKey: string): { prefix: string | undefined; jwt: 
 
 /** The backend URL: explicit option, then NVM_BACKEND_URL, then the key's prefix. */
 export function resolveBackendUrl(apiKey: string, explicit?: string): string {
-  const chosen = explicit ?? process.env.NVM_BACKEND_URL;
+  const chosen = explicit ?? globalThis.process?.env?.NVM_BACKEND_URL;
   if (chosen) return chosen.replace(/\/+$/, '');
   const { prefix } = splitApiKey(apiKey);
   const url = prefix ? BACKENDS[prefix] : undefined;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { ConsentRequiredError } from '../errors/consent-required-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
@@ -27,7 +26,7 @@ export async function reservePack(ledger: Ledger, recipe: ProviderRecipe, keyId:
   if (!firstEver && consent.maxCentsPerDay !== undefined) extra.push({ name: 'autoTopUp.maxCentsPerDay', windowMs: DAY_MS, max: consent.maxCentsPerDay, kinds: ['pack'], note: 'top-up' });
   try {
     return await ledger.reserve({
-      id: packPrefix(keyId) + randomUUID(),
+      id: packPrefix(keyId) + crypto.randomUUID(),
       kind: 'pack',
       amountCents: p.priceCents ?? 0,
       origin: originOf(p.url),

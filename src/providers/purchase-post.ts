@@ -2,6 +2,7 @@ import { readAllBounded } from '../util/read-bounded.js';
 import { redact } from '../util/redact.js';
 import { withRetries, type RetryKnobs } from '../util/retry-policy.js';
 import { safeJsonParse } from '../util/safe-json.js';
+import { utf8Text } from '../util/text-bytes.js';
 import type { FetchLike } from '../util/transport.js';
 import type { ProviderRecipe } from './recipe.js';
 
@@ -37,7 +38,7 @@ async function postOnce(transport: FetchLike, recipe: ProviderRecipe, token: str
     throw new TransientPurchaseError(redact((error as Error).message, [token]));
   }
   const bytes = await readAllBounded(response.body, MAX_ANSWER_BYTES).catch(() => undefined);
-  const text = bytes ? Buffer.from(bytes).toString('utf8') : '';
+  const text = bytes ? utf8Text(bytes) : '';
   if (response.status >= 500) throw new TransientPurchaseError(`HTTP ${response.status}`);
   if (response.ok) return { kind: 'ok', json: safeJsonParse(text), status: response.status };
   return { kind: response.status === 402 ? 'refused' : 'failed', status: response.status, text };

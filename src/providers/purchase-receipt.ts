@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PendingPurchase, ReceiptRecord, Store } from '../store/types.js';
 import { urlParts } from '../util/url-parts.js';
 import type { ProviderRecipe } from './recipe.js';
@@ -39,7 +38,7 @@ export async function writePurchaseReceipt(store: Store, at: number, recipe: Pro
   if (earlier) return earlier;
   const { origin, pathname } = urlParts(recipe.purchase.url);
   const receipt: ReceiptRecord = {
-    id: randomUUID(),
+    id: crypto.randomUUID(),
     at,
     method: recipe.purchase.method ?? 'POST',
     origin,

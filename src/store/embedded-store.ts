@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { nodeRequire } from '../util/node-require.js';
 import { join } from 'node:path';
 import { prepareStateDir, ensurePrivateFile } from './state-dir.js';
 import { flushAllReceipts, ReceiptBatch, type ReceiptRow } from './receipt-batch.js';
@@ -77,7 +78,8 @@ export class EmbeddedStore implements Store {
     prepareStateDir(dir, options.readOnly);
     this.path = join(dir, 'state.db');
     if (!options.readOnly) ensurePrivateFile(this.path);
-    this.#db = new Database(this.path, { readonly: options.readOnly ?? false, fileMustExist: options.readOnly ?? false });
+    // better-sqlite3 is loaded when a store first opens, not on import (cold start).
+    this.#db = new (nodeRequire<typeof Database>('better-sqlite3'))(this.path, { readonly: options.readOnly ?? false, fileMustExist: options.readOnly ?? false });
     this.#db.pragma('busy_timeout = 10000');
     if (!options.readOnly) {
       this.#db.pragma('journal_mode = WAL');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
@@ -195,7 +195,7 @@ export class RedisStore implements Store {
   }
 
   #secretKey(key: string): string {
-    return this.#k(`secret:${createHash('sha256').update(key).digest('hex')}`);
+    return this.#k(`secret:${sha256Hex(key)}`);
   }
 
   async getSecret(key: string, now: number): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import type { LimitCheck } from './types.js';
 
 /** Scope ids already computed: limits are rebuilt per call, their scopes are few. */
@@ -12,7 +12,7 @@ export function tallyId(limit: LimitCheck): string {
   const key = JSON.stringify([[...limit.kinds].sort(), limit.origin ?? null, limit.planId ?? null, limit.note ?? null, limit.counts === true, limit.windowMs ?? null]);
   let id = ids.get(key);
   if (id === undefined) {
-    id = createHash('sha256').update(key).digest('hex').slice(0, 24);
+    id = sha256Hex(key).slice(0, 24);
     if (ids.size > 10_000) ids.clear();
     ids.set(key, id);
   }

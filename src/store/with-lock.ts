@@ -1,19 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { PayingFetchError } from '../errors/paying-fetch-error.js';
 import { sleep } from '../util/sleep.js';
 import type { Store } from './types.js';
 
 /** Who this process is, for leases it takes: host, pid, and a nonce (pids get reused). */
-const HOST = hostname();
-const OWNER = `${HOST}:${process.pid}:${randomUUID()}`;
+// Through getBuiltinModule, not an import: on runtimes without processes (browsers, Workers) the
+// owner is a nonce alone, and no holder is ever judged dead by its pid.
+const proc = globalThis.process as NodeJS.Process | undefined;
+const HOST = (proc?.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined)?.hostname() ?? 'runtime';
+const PID = proc?.pid ?? 0;
+const OWNER = `${HOST}:${PID}:${crypto.randomUUID()}`;
 
 /** A lease held by a process of this machine that no longer exists can be taken over at once. */
 function heldByDeadLocalProcess(holder: string): boolean {
   const [host, pid] = holder.split(':');
-  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  if (!proc?.kill || host !== HOST || !pid || Number(pid) === PID) return false;
   try {
-    process.kill(Number(pid), 0);
+    proc.kill(Number(pid), 0);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
@@ -50,7 +52,7 @@ export async function withLock<T>(store: Store, name: string, work: () => Promis
   }
   // Renew the lease while working, so a long purchase keeps it and a crash frees it soon.
   const heartbeat = setInterval(() => void store.tryLock(name, OWNER, ttlMs, now()).catch(() => {}), Math.max(1_000, ttlMs / 3));
-  heartbeat.unref();
+  (heartbeat as { unref?: () => void }).unref?.();
   try {
     return await work();
   } finally {

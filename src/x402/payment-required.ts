@@ -1,6 +1,7 @@
 import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
 import { decodeBase64Text } from '../util/base64.js';
 import { safeJsonParse } from '../util/safe-json.js';
+import { utf8Text } from '../util/text-bytes.js';
 import { MAX_HEADER_BYTES } from './limits.js';
 import { paymentRequiredSchema, type PaymentRequired } from './schemas.js';
 
@@ -34,7 +35,7 @@ export function readChallenge(headers: Headers, body: Uint8Array | undefined): P
   const header = headers.get('payment-required');
   if (header !== null) return decodePaymentRequiredHeader(header);
   if (!body || body.byteLength === 0) return undefined;
-  const json = safeJsonParse(Buffer.from(body).toString('utf8'));
+  const json = safeJsonParse(utf8Text(body));
   if (typeof json !== 'object' || json === null || !('x402Version' in json)) return undefined;
   return parsePaymentRequiredJson(json, '402 body');
 }
