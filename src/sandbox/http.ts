@@ -22,9 +22,30 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
+/**
+ * CORS for browser callers (paying-fetch/portable in a page): any origin, the payment headers
+ * readable. A preflight is answered here and never reaches a handler (nor its counters).
+ */
+function allowBrowsers(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', '*');
+  const method = req.headers['access-control-request-method'];
+  if (req.method !== 'OPTIONS' || method === undefined) return false;
+  const headers = req.headers['access-control-request-headers'];
+  res.writeHead(204, {
+    'access-control-allow-methods': method,
+    // '*' does not cover Authorization: the requested names are echoed instead.
+    ...(headers ? { 'access-control-allow-headers': headers } : {}),
+    'access-control-max-age': '600',
+  });
+  res.end();
+  return true;
+}
+
 /** Starts an HTTP server on 127.0.0.1 and resolves once it listens. */
 export async function listen(handler: Handler, port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
+    if (allowBrowsers(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { message: (error as Error).message });

@@ -13,7 +13,11 @@ export function utf8Text(bytes: Uint8Array): string {
 
 /** Bytes of base64 or base64url text (padding optional; other characters skipped, as Buffer does). */
 export function base64Bytes(text: string): Uint8Array {
-  if (NodeBuffer) return NodeBuffer.from(text, 'base64');
+  return NodeBuffer ? NodeBuffer.from(text, 'base64') : portableBase64Bytes(text);
+}
+
+/** base64Bytes without Buffer: what runs in browsers, Workers, Deno. */
+export function portableBase64Bytes(text: string): Uint8Array {
   const end = text.indexOf('=');
   let clean = (end === -1 ? text : text.slice(0, end)).replace(/[^A-Za-z0-9+/_-]/g, '').replaceAll('-', '+').replaceAll('_', '/');
   if (clean.length % 4 === 1) clean = clean.slice(0, -1); // a lone trailing character carries no byte
@@ -30,7 +34,11 @@ export function base64Text(text: string): string {
 
 /** Standard base64 (padded) of bytes, or base64url (unpadded) with `url`. */
 export function bytesToBase64(bytes: Uint8Array, url = false): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes).toString(url ? 'base64url' : 'base64');
+  return NodeBuffer ? NodeBuffer.from(bytes).toString(url ? 'base64url' : 'base64') : portableBytesToBase64(bytes, url);
+}
+
+/** bytesToBase64 without Buffer. */
+export function portableBytesToBase64(bytes: Uint8Array, url = false): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   const b64 = btoa(binary);
