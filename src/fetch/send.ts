@@ -59,7 +59,11 @@ export async function send(
     if (signal) init.signal = signal;
     const response = await transport(url, request.hasRest ? { ...request.rest, ...init } : init);
     const location = follow && REDIRECTS.has(response.status) ? response.headers.get('location') : null;
-    if (location === null) return { response, url, method, body };
+    if (location === null) {
+      // Browsers hide a manual redirect (status 0, no Location): it cannot be followed safely here.
+      if (follow && response.status === 0 && response.type === 'opaqueredirect') throw new TypeError(`fetch failed: ${url} redirects, and this runtime hides where to (opaque redirect): call the final URL`);
+      return { response, url, method, body };
+    }
     if (hop >= MAX_REDIRECTS) {
       await response.body?.cancel();
       throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects from ${request.url}`);

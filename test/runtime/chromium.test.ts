@@ -91,6 +91,13 @@ describe.skipIf(!hasChromium)('paying-fetch/portable in headless Chromium', () =
       // The seller was paid with a token the sandbox minted for this browser's request.
       expect(sb.world.mints.length).toBeGreaterThan(0);
       expect(sb.world.charges.length).toBeGreaterThan(charges0);
+      // A redirect a browser hides (opaque under redirect: 'manual') is a clear TypeError, not a silent status 0.
+      sb.route('/moved', { raw: (_req, res) => void res.writeHead(302, { location: '/free', 'access-control-allow-origin': '*' }).end() });
+      const moved = await tab.evaluate(async ({ seller, nevermined }) => {
+        const { createPayingFetch } = (globalThis as unknown as { PayingFetch: typeof import('../../src/portable.js') }).PayingFetch;
+        return createPayingFetch({ nevermined })(`${seller}/moved`).then((r) => `answered ${r.status}`, (e: Error) => `${e.name}: ${e.message}`);
+      }, { seller: sb.sellerUrl, nevermined: { apiKey: sb.apiKey, backendUrl: sb.backendUrl, delegationId: sb.delegationId } });
+      expect(moved).toBe(`TypeError: fetch failed: ${sb.sellerUrl}/moved redirects, and this runtime hides where to (opaque redirect): call the final URL`);
       // Nothing left loopback.
       expect(requested.filter((u) => !u.startsWith('http://127.0.0.1:'))).toEqual([]);
     } finally {
