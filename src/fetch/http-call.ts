@@ -173,6 +173,9 @@ export class HttpCall {
     if ((held?.kind === 'scheme' || held?.kind === 'mpp') && paidHop) {
       await this.engine.keepUnsettled(held, sent.url, sent.method, 402, this.settings.labels);
       this.#refusals += 1;
+    } else if (held && !paidHop && originOf(this.#target.url) === held.origin) {
+      // Handed over on the first hop, which redirected to a 402 elsewhere: it still counts.
+      await this.engine.keepUnsettled(held, this.#target.url, this.#target.method, 402, this.settings.labels);
     }
     if (this.#resumed) await this.#forgetResume(); // definitively refused: a fresh payment may follow
     const read = await readOffersOf(sent.response, this.settings.challengeBodyTimeoutMs); // x402 and MPP

@@ -104,7 +104,7 @@ export class Ledger {
     const result = await this.store.reserve(entry, limits, now);
     if (!result.ok) {
       const { violated, used } = result;
-      if (violated.counts) throw new VelocityExceededError(violated.name, violated.max);
+      if (violated.counts) throw new VelocityExceededError({ limit: violated.name, max: violated.max });
       throw new BudgetExceededError({ limit: violated.name, limitCents: violated.max, usedCents: used, requestedCents: request.amountCents, what: request.what });
     }
     await this.#warnIfNeeded(now);
@@ -218,17 +218,33 @@ export class Ledger {
 
   /**
    * Warns once per crossing: on what was spent (`budget-warning`) and, separately, on spent plus
-   * reserved (`budget-reserved-warning`): a delegation's reservation is not money gone.
+   * reserved (`budget-reserved-warning`): a delegation's reservation is not money gone. Best
+   * effort: a store that fails here never undoes the reservation or commit that just landed.
    */
   async #warnIfNeeded(now: number): Promise<void> {
-    if (budgetLimits(this.policy).length === 0) return;
+    try {
+      await this.#warnings(now);
+    } catch {
+      // The warning waits for the next move of the ledger.
+    }
+  }
+
+  async #warnings(now: number): Promise<void> {
+    const limits = budgetLimits(this.policy);
+    if (limits.length === 0) return;
     const threshold = this.policy.budgetWarningPercent ?? 80;
-    // Only the windows that have limits: without a lifetime budget, a day of entries is enough
-    // (a long-lived fleet's history is not read on every payment).
+    // Reserved plus committed (the store's running totals) bounds both spent and spent + reserved:
+    // under the threshold, nothing can warn, and the ledger's history is not read at all.
+    const near: string[] = [];
+    for (const limit of limits) {
+      if (percentOf(await this.store.usage(limit, now), limit.max) >= threshold) near.push(limit.name);
+      else this.#crossed(`spent:${limit.name}`, false), this.#crossed(`reserved:${limit.name}`, false);
+    }
+    if (near.every((name) => this.#warned.has(`spent:${name}`) && this.#warned.has(`reserved:${name}`))) return;
     const since = this.policy.budget?.lifetimeCents === undefined ? now - DAY_MS : undefined;
     const view = budgetView(await this.store.entries({ since }), this.policy, now);
     for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
-      if (w.limitCents === undefined) continue;
+      if (w.limitCents === undefined || !near.includes(name)) continue;
       const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
       const spent = percentOf(w.spentCents, w.limitCents);
       if (this.#crossed(`spent:${name}`, spent >= threshold)) this.onWarning({ ...facts, percent: spent, usedCents: w.spentCents });

@@ -127,3 +127,25 @@ describe('two principals sharing one store do not interfere', () => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('a signed payload whose paid hop redirects to a 402 elsewhere', () => {
+  it('stays counted, with a receipt (found by review)', async () => {
+    const elsewhere = await hostileServer((_req, res) => {
+      res.writeHead(402, { 'content-type': 'application/json' });
+      res.end('{}'); // no challenge: handed back
+    });
+    const seller = await hostileServer((req, res) => {
+      if (req.headers['payment-signature']) {
+        res.writeHead(307, { location: `${elsewhere.url}/pay-here` });
+        return res.end();
+      }
+      res.writeHead(402, { 'payment-required': exactChallenge('250000') });
+      res.end();
+    });
+    const { pay } = signingAgent({ policy: { budget: { lifetimeCents: 100 } } });
+    const res = await pay(`${seller.url}/paid`);
+    expect(res.status).toBe(402);
+    expect((await pay.budget()).unknownCents).toBe(25);
+    expect(await pay.receipts()).toEqual([expect.objectContaining({ outcome: 'unknown', reservedCents: 25, path: '/paid' })]);
+  });
+});
