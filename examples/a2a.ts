@@ -3,7 +3,7 @@
 //   npx tsx examples/a2a.ts https://your-agent.example      (NVM_API_KEY, NVM_DELEGATION_ID set)
 // Only the public entry point of paying-fetch is used (the package's `paying-fetch` import).
 import { ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { A2APaymentFailedError, createPayingFetch, payingA2A } from '../src/index.js';
+import { A2APaymentFailedError, createPayingFetch, payingA2A } from 'paying-fetch';
 
 const agentBase = process.argv[2];
 if (!agentBase || !process.env.NVM_API_KEY) {

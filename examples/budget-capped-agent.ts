@@ -1,8 +1,8 @@
 // A budget-capped agent: it may never spend more than $20 a day, nor $5 an hour on one seller,
 // and it renews its card delegation by itself only within those limits.
 //   npx tsx examples/budget-capped-agent.ts      (against the built-in sandbox, offline)
-import { BudgetExceededError, ConsentRequiredError, createPayingFetch } from '../src/index.js';
-import { createSandbox } from '../src/sandbox/index.js';
+import { BudgetExceededError, ConsentRequiredError, createPayingFetch } from 'paying-fetch';
+import { createSandbox } from 'paying-fetch/sandbox';
 
 const sandbox = await createSandbox();
 

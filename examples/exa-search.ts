@@ -5,8 +5,8 @@
 //   npx tsx examples/exa-search.ts --sandbox "agent payments"      (offline, on the built-in sandbox)
 //
 // Real Exa sells keys for live NVM keys only, $7 a purchase (see wire-facts.md section 6).
-import { createPayingFetch, exa } from '../src/index.js';
-import { createSandbox } from '../src/sandbox/index.js';
+import { createPayingFetch, exa } from 'paying-fetch';
+import { createSandbox } from 'paying-fetch/sandbox';
 
 const args = process.argv.slice(2);
 const useSandbox = args.includes('--sandbox');

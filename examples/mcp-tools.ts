@@ -3,7 +3,7 @@
 //   npx tsx examples/mcp-tools.ts https://your-mcp-server/mcp      (NVM_API_KEY, NVM_DELEGATION_ID set)
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { bearerFetch, createPayingFetch, payingMcp } from '../src/index.js';
+import { bearerFetch, createPayingFetch, payingMcp } from 'paying-fetch';
 
 const serverUrl = process.argv[2];
 if (!serverUrl || !process.env.NVM_API_KEY) {

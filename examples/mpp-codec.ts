@@ -2,8 +2,8 @@
 // seller you run: the pieces payingFetch uses (examples/mpp.ts pays MPP through payingFetch itself,
 // under the policy and the ledger; prefer that).
 //   NVM_API_KEY=sandbox:... NVM_DELEGATION_ID=... npx tsx examples/mpp-codec.ts https://seller/paid
-import { NeverminedRestClient } from '../src/nevermined/index.js';
-import { decodeMppReceipt, encodeCredential, findMppPlugin, neverminedMppMethod, neverminedMppNetwork, priceMppChallengeInCents, readMppChallenges } from '../src/mpp/index.js';
+import { neverminedMppMethod } from 'paying-fetch';
+import { decodeMppReceipt, encodeCredential, findMppPlugin, NeverminedRestClient, neverminedMppNetwork, priceMppChallengeInCents, readMppChallenges } from 'paying-fetch/advanced';
 
 const url = process.argv[2];
 const apiKey = process.env.NVM_API_KEY;

@@ -5,7 +5,7 @@
 // and for Nevermined sellers nothing at all: their `method="nevermined"` challenges are paid with
 // the `nevermined` credentials (the same delegation as x402).
 import { Credential, Method } from 'mppx';
-import { createPayingFetch, getReceipt, mppxMethod } from '../src/index.js';
+import { createPayingFetch, getReceipt, mppxMethod } from 'paying-fetch';
 import { startMppxSeller, testChargeMethod } from '../test/interop/mppx-seller.js';
 
 const seller = await startMppxSeller(); // express + mppx's own middleware; /report costs $1.50

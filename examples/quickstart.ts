@@ -1,8 +1,8 @@
 // Quickstart: pay a Nevermined-protected API with paying-fetch.
 //   npx tsx examples/quickstart.ts            (against the built-in sandbox, offline)
 // With real credentials, drop the sandbox and set NVM_API_KEY and NVM_DELEGATION_ID instead.
-import { createPayingFetch, getReceipt } from '../src/index.js';
-import { createSandbox } from '../src/sandbox/index.js';
+import { createPayingFetch, getReceipt } from 'paying-fetch';
+import { createSandbox } from 'paying-fetch/sandbox';
 
 const sandbox = await createSandbox();
 

@@ -4,7 +4,7 @@
 //
 // paying-fetch mints through payments.x402.getX402AccessToken and lists/creates delegations with
 // payments.delegation.*; give it your API key too and it can read delegation transactions itself.
-import { createPayingFetch, getReceipt, type PaymentsLike } from '../src/index.js';
+import { createPayingFetch, getReceipt, type PaymentsLike } from 'paying-fetch';
 
 const url = process.argv[2];
 if (!url || !process.env.NVM_API_KEY || !process.env.NVM_DELEGATION_ID) {

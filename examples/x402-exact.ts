@@ -1,13 +1,13 @@
 // Paying a standard x402 seller (USDC `exact` on an EVM network) with the official scheme client,
 // inside the same budget, receipts and safety as Nevermined payments.
-//   npx tsx examples/x402-exact.ts            (offline: a local @x402/express seller and facilitator)
+//   npx tsx examples/x402-exact.ts            (offline: the sandbox's x402 seller and test facilitator)
 // For real use: a funded wallet's key instead of a generated one, and the seller's URL.
 import { ExactEvmScheme } from '@x402/evm/exact/client';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { createPayingFetch, getReceipt } from '../src/index.js';
-import { NETWORK, startX402Seller } from '../test/interop/x402-seller.js';
+import { createPayingFetch, getReceipt } from 'paying-fetch';
+import { startX402Seller, X402_SANDBOX_NETWORK as NETWORK } from 'paying-fetch/sandbox';
 
-const seller = await startX402Seller(); // official @x402/express middleware, test facilitator
+const seller = await startX402Seller(); // USDC `exact` on Base Sepolia; the test facilitator checks no chain
 const account = privateKeyToAccount(generatePrivateKey());
 
 const pay = createPayingFetch({

@@ -14,6 +14,8 @@ export type { Fault, FaultTarget } from './faults.js';
 export type { SellerRoute, SellerRequest } from './seller-server.js';
 export type { Plan, Charge, MintRecord, SandboxDelegation } from './world.js';
 export { World } from './world.js';
+/** The demo of `npm run demo` and `paying-fetch demo`: paid calls against a fresh sandbox. */
+export { runDemo } from '../cli/demo.js';
 export { OPENAI_CHAT_PATH, openaiChatRoute } from './openai-route.js';
 export { MCP_PATH, mcpRoute } from './mcp-route.js';
 export { startX402Seller, X402_SANDBOX_NETWORK, X402_SANDBOX_USDC, X402_SANDBOX_PAY_TO, type X402Seller, type X402SellerRoute, type X402FacilitatorLog } from './x402-seller.js';

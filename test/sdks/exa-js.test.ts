@@ -7,7 +7,7 @@ import { sandboxExa } from '../helpers.js';
 // x-api-key. The documented wiring: paying-fetch as the global fetch while exa-js loads, and
 // PLACEHOLDER_KEY as its key (paying-fetch puts the key it bought in its place).
 
-type ExaClass = typeof import('exa-js').default;
+type ExaClass = typeof import('exa-js').Exa;
 let sb: Sandbox;
 let pay: PayingFetch;
 let Exa: ExaClass;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const original = globalThis.fetch;
   globalThis.fetch = pay;
   try {
-    Exa = (await import('exa-js')).default;
+    Exa = (await import('exa-js')).Exa;
   } finally {
     globalThis.fetch = original; // exa-js keeps paying-fetch; nothing else in the process does
   }
