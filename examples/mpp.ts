@@ -1,14 +1,24 @@
 // Paying an MPP seller ("Payment" HTTP authentication: `WWW-Authenticate: Payment ...`) with
 // payingFetch, inside the same budget, policy, receipts and safety as x402.
-//   npx tsx examples/mpp.ts            (offline: a local seller built with mppx/express, test method)
+//   npx tsx examples/mpp.ts            (offline: the sandbox's MPP seller, method `test`, no chain)
 // For real use: an mppx client method instead of the test one, e.g. `mppxMethod(tempo.charge({ ... }))`,
 // and for Nevermined sellers nothing at all: their `method="nevermined"` challenges are paid with
 // the `nevermined` credentials (the same delegation as x402).
-import { Credential, Method } from 'mppx';
+import { Credential, Method, z } from 'mppx';
 import { createPayingFetch, getReceipt, mppxMethod } from 'paying-fetch';
-import { startMppxSeller, testChargeMethod } from '../test/interop/mppx-seller.js';
+import { startMppSeller } from 'paying-fetch/sandbox';
 
-const seller = await startMppxSeller(); // express + mppx's own middleware; /report costs $1.50
+const seller = await startMppSeller(); // /report costs $1.50, asked with `WWW-Authenticate: Payment ...`
+
+// The sandbox seller's method: `test`/`charge`, a token as payload.
+const testChargeMethod = Method.from({
+  name: 'test',
+  intent: 'charge',
+  schema: {
+    credential: { payload: z.object({ token: z.string() }) },
+    request: z.object({ amount: z.string(), currency: z.string(), decimals: z.number(), recipient: z.string() }),
+  },
+});
 
 // Any mppx client method is a plugin; this one makes a test credential (no chain).
 const testClient = Method.toClient(testChargeMethod, {

@@ -18,6 +18,7 @@ export { World } from './world.js';
 export { runDemo } from '../cli/demo.js';
 export { OPENAI_CHAT_PATH, openaiChatRoute } from './openai-route.js';
 export { MCP_PATH, mcpRoute } from './mcp-route.js';
+export { startMppSeller, MPP_SANDBOX_REALM, type MppSeller, type MppSellerRoute } from './mpp-seller.js';
 export { startX402Seller, X402_SANDBOX_NETWORK, X402_SANDBOX_USDC, X402_SANDBOX_PAY_TO, type X402Seller, type X402SellerRoute, type X402FacilitatorLog } from './x402-seller.js';
 
 export interface SandboxOptions {
