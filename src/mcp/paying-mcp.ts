@@ -33,7 +33,7 @@ export interface PayingMcpOptions {
   /** The MCP server's URL: payments and tokens are bound to its origin. */
   serverUrl: string;
   /** Told the Nevermined token to send as `Authorization: Bearer` (see bearerFetch), or undefined to stop. */
-  setBearer?: (token: string | undefined, origin?: string) => void;
+  setBearer?: SetBearer;
 }
 
 /** A PaymentRequired in a tool result: `isError` and `structuredContent` carrying `x402Version`. */
@@ -73,14 +73,12 @@ export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, 
       if (!challenge) return result;
       if (attempt >= 2) throw new PaymentRejectedError({ url: resource, status: 402, sellerMessage: challenge.error });
       const held = await authorize(challenge, resource, refused, paymentId);
-      options.setBearer?.(held.kind === 'nvm' ? held.token : undefined, origin);
       const sentAt = engine.now();
+      const paidCall = () => client.callTool({ ...params, _meta: { ...params._meta, 'x402/payment': decodedPayment(held) } }, resultSchema, requestOptions);
       try {
-        result = await client.callTool({ ...params, _meta: { ...params._meta, 'x402/payment': decodedPayment(held) } }, resultSchema, requestOptions);
+        result = await withBearer(held.kind === 'nvm' ? held.token : undefined, paidCall);
       } catch (error) {
         throw await engine.unknown(resource, 'MCP', held, sentAt, 0, error);
-      } finally {
-        options.setBearer?.(undefined);
       }
       if (!challengeOf(result)) {
         // An error result after payment: a signed payload handed over still counts (kept unknown).
@@ -94,6 +92,19 @@ export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, 
     }
   }
 
+  /** Runs the paid call with the bearer set for it alone (scoped where bearerFetch can, else set and cleared). */
+  async function withBearer<T>(token: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const set = options.setBearer;
+    if (!set || token === undefined) return fn();
+    if (set.withBearer) return set.withBearer(token, origin, fn);
+    set(token, origin);
+    try {
+      return await fn();
+    } finally {
+      set(undefined);
+    }
+  }
+
   /** Chooses the entry of a tool's PaymentRequired and pays it through the engine. */
   async function authorize(challenge: PaymentRequired, resource: string, refused: HeldToken | undefined, paymentId: string): Promise<HeldToken> {
     const selection = await engine.choose(challenge, resource);
@@ -104,13 +115,34 @@ export function payingMcp<C extends McpClientLike>(client: C, pay: PayingFetch, 
   return { client, callTool };
 }
 
+/** Node's AsyncLocalStorage where the runtime has it (Node, Bun, Deno): a bearer per async call chain. */
+type Bearer = { token: string; origin: string | undefined };
+interface BearerScope {
+  getStore(): Bearer | undefined;
+  run<T>(bearer: Bearer, fn: () => T): T;
+}
+function bearerScope(): BearerScope | undefined {
+  const getBuiltin = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule;
+  const hooks = getBuiltin?.('node:async_hooks') as { AsyncLocalStorage: new () => BearerScope } | undefined;
+  return hooks ? new hooks.AsyncLocalStorage() : undefined;
+}
+
+/** setBearer, plus (from bearerFetch) a way to scope a bearer to one async call chain. */
+export type SetBearer = ((token: string | undefined, origin?: string) => void) & {
+  withBearer?: <T>(token: string, origin: string | undefined, fn: () => Promise<T>) => Promise<T>;
+};
+
 /**
  * A fetch for the MCP transport (`new StreamableHTTPClientTransport(url, { fetch })`) that adds
- * `Authorization: Bearer <token>` while payingMcp sends a paid call to a Nevermined server.
+ * `Authorization: Bearer <token>` while payingMcp sends a paid call to a Nevermined server. Given
+ * to payingMcp, the bearer belongs to the paid call's own async chain: a concurrent unpaid call (or
+ * the transport's own traffic) never carries it, and one call ending never clears another's.
  */
-export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; setBearer: (token: string | undefined, origin?: string) => void } {
-  let bearer: { token: string; origin: string | undefined } | undefined;
+export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; setBearer: SetBearer } {
+  const scope = bearerScope();
+  let shared: Bearer | undefined; // set by hand (or on runtimes without AsyncLocalStorage)
   const wrapped = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const bearer = scope?.getStore() ?? shared;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     // Only to the origin the token was bought for (payingMcp says which): never to another server.
     if (!bearer || (bearer.origin !== undefined && originOf(url) !== bearer.origin)) return base(input, init);
@@ -118,5 +150,7 @@ export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; 
     headers.set('authorization', `Bearer ${bearer.token}`);
     return base(input, { ...init, headers });
   }) as typeof fetch;
-  return { fetch: wrapped, setBearer: (token, origin) => void (bearer = token === undefined ? undefined : { token, origin }) };
+  const setBearer: SetBearer = (token, origin) => void (shared = token === undefined ? undefined : { token, origin });
+  if (scope) setBearer.withBearer = (token, origin, fn) => scope.run({ token, origin }, fn);
+  return { fetch: wrapped, setBearer };
 }

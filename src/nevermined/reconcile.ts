@@ -34,7 +34,8 @@ function unmatchedPacks(entries: LedgerEntry[], delegationId: string): LedgerEnt
   const matched = new Set(entries.filter((e) => e.kind === 'charge' && e.note?.startsWith('pack:')).map((e) => e.note));
   return entries
     .filter((e) => e.kind === 'pack' && e.delegationId === delegationId && (e.state === 'committed' || e.state === 'unknown') && !matched.has(e.id))
-    .sort((a, b) => a.startAt - b.startAt);
+    // A charge explains a pack known paid before one whose outcome is unknown.
+    .sort((a, b) => Number(a.state === 'unknown') - Number(b.state === 'unknown') || a.startAt - b.startAt);
 }
 
 /** Records a charge the backend shows in the ledger (inside its delegation: no budget is spent again). */
@@ -88,6 +89,8 @@ async function checkDelegation(ledger: Ledger, report: ReconcileReport, entries:
     // A charge after an unknown outcome on this delegation explains it.
     await explain(ledger, report, waiting, t, chargedAfter(t));
   }
+  // Packs of unknown outcome that no charge explains: the backend shows none, so they cost nothing.
+  for (const pack of packs.filter((p) => p.state === 'unknown')) await ledger.release(pack.id);
   // Unknown outcomes no charge explains: the card was not charged for them.
   for (const receipt of waiting) {
     await ledger.store.updateReceipt(receipt.id, { outcome: 'no-charge', amountCents: 0 });

@@ -22,9 +22,10 @@ function factsOf(recipe: ProviderRecipe, result: PurchaseOutcome): Partial<Recei
  */
 export async function settleUnknownReceipt(store: Store, recipe: ProviderRecipe, pending: PendingPurchase, result: PurchaseOutcome): Promise<string | undefined> {
   const receipts = await store.receipts({ since: pending.createdAt, planId: pending.planId });
-  const earlier = receipts.find((r) => r.tokenHash === pending.tokenHash && r.outcome === 'unknown');
+  const earlier = receipts.find((r) => r.tokenHash === pending.tokenHash && (r.outcome === 'unknown' || r.outcome === 'paid'));
   if (!earlier) return undefined;
-  if (result.outcome !== 'unknown') await store.updateReceipt(earlier.id, { ...factsOf(recipe, result), delegationId: pending.delegationId });
+  // Already paid (the key was not stored last time): one token, one receipt.
+  if (earlier.outcome === 'unknown' && result.outcome !== 'unknown') await store.updateReceipt(earlier.id, { ...factsOf(recipe, result), delegationId: pending.delegationId });
   return earlier.id;
 }
 

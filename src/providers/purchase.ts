@@ -101,7 +101,7 @@ export class Purchase {
     const firstEver = existing === undefined;
     const consent = consentOf(this.deps.policy.autoTopUp);
     if (!firstEver && !consent.given) {
-      throw new ConsentRequiredError('autoTopUp', request.reason === 'unauthorized' ? `The ${recipe.name} key was refused and buying another needs consent` : `The ${recipe.name} pack is empty`);
+      throw new ConsentRequiredError({ consent: 'autoTopUp', situation: request.reason === 'unauthorized' ? `The ${recipe.name} key was refused and buying another needs consent` : `The ${recipe.name} pack is empty` });
     }
     for (let attempt = 0; ; attempt += 1) {
       const pending = await this.#start(recipe, request.reason, firstEver, consent, request.signal);
@@ -153,13 +153,15 @@ export class Purchase {
   /** A definitive answer without a key: the token bought nothing. A vendor's words retire nothing. */
   async #refused(recipe: ProviderRecipe, pending: PendingPurchase, result: Extract<PostResult, { kind: 'refused' | 'failed' }>, resumed: boolean): Promise<Completed> {
     const { ledger } = this.deps;
-    if (pending.reservationId) await ledger.release(pending.reservationId);
+    // The vendor's refusal is a claim: the token was handed over, so its pack stays counted (in the
+    // top-up caps) as unknown until reconcile() matches a charge to it or finds none.
+    if (pending.reservationId) await ledger.markUnknown(pending.reservationId);
     await ledger.store.deletePending(pending.id);
-    if (resumed) await settleUnknownReceipt(ledger.store, recipe, pending, { outcome: 'no-charge', status: result.status });
+    if (resumed) await settleUnknownReceipt(ledger.store, recipe, pending, { outcome: 'unknown' });
     // The vendor may echo what it was sent: neither the token nor the API key reaches the error.
     // (Redacted before it is cut short: a cut token would no longer match.)
     const reason = this.deps.client.scrub(redact(vendorReason(result.text), [pending.token])).slice(0, 300) || 'refused';
-    return { kind: 'refused', status: result.status, error: new PurchaseFailedError(recipe.name, reason, result.status) };
+    return { kind: 'refused', status: result.status, error: new PurchaseFailedError({ provider: recipe.name, reason, status: result.status }) };
   }
 
   /** Paid (2xx): committed whatever the answer says, so the token is never posted again. */
@@ -172,11 +174,13 @@ export class Purchase {
       answer = readPurchaseAnswer(undefined); // a custom reader that throws must not leave it pending
     }
     if (pending.reservationId) await ledger.commit(pending.reservationId);
-    await ledger.store.deletePending(pending.id);
     await writePurchaseReceipt(ledger.store, now(), recipe, pending, { outcome: 'paid', status: result.status }, labels, resumed);
     const { record, unusableKey } = await this.deps.keys.recordPurchase(recipe, pending, existing, answer);
-    if (unusableKey) throw new UnusableKeyError(recipe.name);
-    if (!record.apiKey) throw new PurchaseFailedError(recipe.name, 'the answer carried no key and none is cached', result.status);
+    // Only once the key is stored: a store failing before that leaves the purchase pending, and the
+    // next call resumes it with the same token (the vendor answers with the same key, no new charge).
+    await ledger.store.deletePending(pending.id);
+    if (unusableKey) throw new UnusableKeyError({ provider: recipe.name });
+    if (!record.apiKey) throw new PurchaseFailedError({ provider: recipe.name, reason: 'the answer carried no key and none is cached', status: result.status });
     this.deps.onPurchase({ provider: recipe.name, planId: pending.planId, reason: pending.reason, status: answer.status, tokenHash: pending.tokenHash, amountCents: recipe.purchase.priceCents, resumed });
     return record;
   }
