@@ -100,6 +100,15 @@ export function answerRefusals<A extends unknown[]>(call: (...args: A) => Promis
   };
 }
 
+/** A header read through an object's own `get` (Headers, axios's AxiosHeaders); any failure is "none". */
+function headerOf(value: object, get: (name: string) => unknown): unknown {
+  try {
+    return get.call(value, INSTANCE_HEADER);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An `instance` of ours found in a problem body, an SDK error's parsed body, or a body's text. */
 function instanceIn(value: unknown, depth = 0): string | undefined {
   if (depth > 4 || value === null || value === undefined) return undefined;
@@ -110,7 +119,7 @@ function instanceIn(value: unknown, depth = 0): string | undefined {
   if (typeof value !== 'object') return undefined;
   const record = value as Record<string, unknown>;
   if (typeof record.instance === 'string' && record.instance.startsWith(INSTANCE_PREFIX)) return record.instance;
-  const header = typeof record.get === 'function' ? (record.get as (name: string) => unknown).call(value, INSTANCE_HEADER) : record[INSTANCE_HEADER];
+  const header = typeof record.get === 'function' ? headerOf(value, record.get as (name: string) => unknown) : record[INSTANCE_HEADER];
   if (typeof header === 'string' && header.startsWith(INSTANCE_PREFIX)) return header;
   // Where SDKs keep the answer: openai `headers`, ai-sdk `data`/`responseBody`/`responseHeaders`, axios `response`, any `cause`.
   for (const key of ['headers', 'responseHeaders', 'error', 'data', 'responseBody', 'response', 'body', 'cause']) {
