@@ -14,27 +14,8 @@ function embed(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-/**
- * One self-contained HTML file (no network needed to open it): spend over time per agent and per
- * provider, the budget burn-down against the policy's limits, and the receipts table. The charts
- * are drawn by inline script into SVG; every bar and legend entry carries its total in cents
- * (`data-total-cents`) so it can be checked as well as seen.
- */
-export function renderHtmlReport(input: ReportInput): string {
-  const receipts = [...input.receipts].sort((a, b) => a.at - b.at);
-  const data = {
-    generatedAt: new Date(input.generatedAt).toISOString(),
-    receipts: receipts.map((r) => ({ at: r.at, day: new Date(r.at).toISOString().slice(0, 10), agent: r.agent ?? '(unlabelled)', provider: r.provider ?? r.origin, origin: r.origin, path: r.path, method: r.method, status: r.status, outcome: r.outcome, planId: r.planId ?? '', orderTx: r.orderTx ?? '', cents: r.amountCents ?? 0 })),
-    limits: { lifetime: input.budget.lifetime.limitCents ?? null, perDay: input.budget.perDay.limitCents ?? null },
-    agents: spendReport(receipts, { groupBy: 'agent' }),
-    providers: spendReport(receipts, { groupBy: 'provider' }),
-  };
-  const title = (input.title ?? 'paying-fetch spend report').replace(/[<>&"]/g, '');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d2330; background: #fff; }
+/** The page's styles. */
+const STYLE = `  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d2330; background: #fff; }
   h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; }
   .muted { color: #667; } .cards { display: flex; gap: 16px; flex-wrap: wrap; }
   .card { border: 1px solid #dde; border-radius: 8px; padding: 10px 14px; min-width: 140px; }
@@ -42,18 +23,10 @@ export function renderHtmlReport(input: ReportInput): string {
   .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
   table { border-collapse: collapse; width: 100%; font-size: 12px; } th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef; }
   .flag { color: #b3261e; }
-</style></head>
-<body>
-<h1>${title}</h1><div class="muted" id="generated"></div>
-<div class="cards" id="cards"></div>
-<h2>Spend over time per agent</h2><div id="agents"></div>
-<h2>Spend over time per provider</h2><div id="providers"></div>
-<h2>Budget burn-down</h2><div id="burndown"></div>
-<h2>Outliers</h2><ul id="outliers"></ul>
-<h2>Receipts</h2><table id="receipts"><thead><tr><th>time</th><th>agent</th><th>method</th><th>url</th><th>status</th><th>outcome</th><th>charged</th><th>order</th></tr></thead><tbody></tbody></table>
-<script type="application/json" id="report-data">${embed(data)}</script>
-<script>
-(function () {
+`;
+
+/** Draws the charts, cards and table from the embedded JSON, in the browser (no library). */
+const CLIENT_SCRIPT = `(function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
   var COLORS = ['#3b6fd8', '#e0803b', '#3ba67a', '#b34fc1', '#d64a5b', '#4fb3c1', '#8a8f2d', '#6d5acd'];
@@ -129,7 +102,40 @@ export function renderHtmlReport(input: ReportInput): string {
   });
   document.body.setAttribute('data-rendered', 'true');
 })();
-</script>
+`;
+
+/**
+ * One self-contained HTML file (no network needed to open it): spend over time per agent and per
+ * provider, the budget burn-down against the policy's limits, and the receipts table. The charts
+ * are drawn by inline script into SVG; every bar and legend entry carries its total in cents
+ * (`data-total-cents`) so it can be checked as well as seen.
+ */
+export function renderHtmlReport(input: ReportInput): string {
+  const receipts = [...input.receipts].sort((a, b) => a.at - b.at);
+  const data = {
+    generatedAt: new Date(input.generatedAt).toISOString(),
+    receipts: receipts.map((r) => ({ at: r.at, day: new Date(r.at).toISOString().slice(0, 10), agent: r.agent ?? '(unlabelled)', provider: r.provider ?? r.origin, origin: r.origin, path: r.path, method: r.method, status: r.status, outcome: r.outcome, planId: r.planId ?? '', orderTx: r.orderTx ?? '', cents: r.amountCents ?? 0 })),
+    limits: { lifetime: input.budget.lifetime.limitCents ?? null, perDay: input.budget.perDay.limitCents ?? null },
+    agents: spendReport(receipts, { groupBy: 'agent' }),
+    providers: spendReport(receipts, { groupBy: 'provider' }),
+  };
+  const title = (input.title ?? 'paying-fetch spend report').replace(/[<>&"]/g, '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+${STYLE}</style></head>
+<body>
+<h1>${title}</h1><div class="muted" id="generated"></div>
+<div class="cards" id="cards"></div>
+<h2>Spend over time per agent</h2><div id="agents"></div>
+<h2>Spend over time per provider</h2><div id="providers"></div>
+<h2>Budget burn-down</h2><div id="burndown"></div>
+<h2>Outliers</h2><ul id="outliers"></ul>
+<h2>Receipts</h2><table id="receipts"><thead><tr><th>time</th><th>agent</th><th>method</th><th>url</th><th>status</th><th>outcome</th><th>charged</th><th>order</th></tr></thead><tbody></tbody></table>
+<script type="application/json" id="report-data">${embed(data)}</script>
+<script>
+${CLIENT_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -184,7 +184,9 @@ for _, id in ipairs(ids) do
   local v = redis.call('HGET', KEYS[1], id)
   if v then
     local e = cjson.decode(v)
-    if e.endAt < cutoff and (e.state == 'committed' or e.state == 'released') and string.sub(id, 1, 10) ~= 'compacted:' then
+    -- Delegation entries are kept whole (one per delegation, not per call): renewal consent and
+    -- reconcile look them up by delegationId.
+    if e.endAt < cutoff and (e.state == 'committed' or e.state == 'released') and e.kind ~= 'delegation' and string.sub(id, 1, 10) ~= 'compacted:' then
       redis.call('HDEL', KEYS[1], id)
       for _, s in ipairs(talliesFor(KEYS[2], e)) do
         local w = weight(e, s)

@@ -98,13 +98,17 @@ describe.skipIf(!redisUrl)('the Redis ledger compacts', () => {
         await store.reserve(e, [lifetime, counted, day], at);
         await store.settle(e.id, { state: i % 3 === 0 ? 'released' : 'committed' });
       }
+      // An ended delegation: kept whole (renewal consent and reconcile look it up by delegationId).
+      await store.reserve({ id: 'ended', kind: 'delegation', state: 'reserved', amountCents: 300, startAt: T0, endAt: T0 + DAY, delegationId: 'd-ended' }, [lifetime], T0);
+      await store.settle('ended', { state: 'committed', amountCents: 120 });
       const later = T0 + 10 * DAY;
       await store.reserve({ id: 'live', kind: 'delegation', state: 'reserved', amountCents: 500, startAt: later, endAt: later + DAY }, [lifetime], later);
       const before = { lifetime: await store.usage(lifetime, later), counted: await store.usage(counted, later), day: await store.usage(day, later) };
-      expect(before).toEqual({ lifetime: 200 * 10 + 500, counted: 100, day: 500 });
+      expect(before).toEqual({ lifetime: 200 * 10 + 500 + 120, counted: 100, day: 500 });
       await store.compact(later); // (a reservation may have started it already)
       const entries = await store.entries();
-      expect(entries.length).toBeLessThanOrEqual(3); // 'live' and one compacted total per origin
+      expect(entries.length).toBeLessThanOrEqual(4); // 'live', 'ended' and one compacted total per origin
+      expect(await store.getEntry('ended')).toMatchObject({ state: 'committed', delegationId: 'd-ended' });
       expect(await store.getEntry('old1')).toBeUndefined();
       expect(await store.getEntry('live')).toMatchObject({ state: 'reserved' });
       expect({ lifetime: await store.usage(lifetime, later), counted: await store.usage(counted, later), day: await store.usage(day, later) }).toEqual(before);
