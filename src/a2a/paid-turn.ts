@@ -55,7 +55,7 @@ export class PaidTurn {
   /** Pays what a payment-required answer asks; returns the metadata of the follow-up message. */
   async pay(item: A2AItem): Promise<Record<string, unknown>> {
     const challenge = readRequired(item.metadata); // malformed or oversized: a typed error, nothing paid
-    if (!item.taskId) throw new InvalidPaymentDataError('A2A payment-required task', 'no task id to answer');
+    if (!item.taskId) throw new InvalidPaymentDataError({ source: 'A2A payment-required task', reason: 'no task id to answer' });
     if (this.#payments >= MAX_PAYMENTS) {
       throw new PaymentRejectedError({ url: this.resource, status: 402, sellerMessage: challenge.error && this.#scrub(challenge.error) });
     }

@@ -73,7 +73,7 @@ export function readSignal(metadata: Record<string, unknown> | undefined): Payme
 export function readRequired(metadata: Record<string, unknown> | undefined): PaymentRequired {
   const source = `A2A metadata ${X402_A2A_KEYS.required}`;
   const value = metadata?.[X402_A2A_KEYS.required];
-  if (value === undefined) throw new InvalidPaymentDataError(source, 'absent (embedded payment flows are not supported)');
-  if (jsonSize(value) > MAX_HEADER_BYTES) throw new InvalidPaymentDataError(source, `larger than ${MAX_HEADER_BYTES} bytes`);
+  if (value === undefined) throw new InvalidPaymentDataError({ source, reason: 'absent (embedded payment flows are not supported)' });
+  if (jsonSize(value) > MAX_HEADER_BYTES) throw new InvalidPaymentDataError({ source, reason: `larger than ${MAX_HEADER_BYTES} bytes` });
   return parsePaymentRequiredJson(value, source);
 }

@@ -61,7 +61,7 @@ export class MppPayer {
     } catch (error) {
       await ledger.release(reservation.id); // nothing was made or sent
       if (error instanceof PaymentSigningError || isPolicyRefusal(error)) throw error;
-      throw new PaymentSigningError(entry.scheme, entry.network, (error as Error).message.slice(0, 200));
+      throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: (error as Error).message.slice(0, 200) });
     }
     const held = this.#held(candidate, origin, header, { reservationId: reservation.id, delegationId: undefined, secrets: [] });
     this.parts.events.emit('sign', { url, scheme: entry.scheme, network: entry.network, amount: entry.amount, asset: entry.asset, priceCents: priceCents!, tokenHash: held.tokenHash, paymentId: undefined });
@@ -73,7 +73,7 @@ export class MppPayer {
     const { client, delegations, ledger } = this.parts;
     const { entry, challenge } = candidate;
     const mintMpp = client.mintMpp?.bind(client);
-    if (!delegations || !mintMpp) throw new PaymentSigningError(entry.scheme, entry.network, 'no Nevermined delegation or MPP mint configured');
+    if (!delegations || !mintMpp) throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: 'no Nevermined delegation or MPP mint configured' });
     await ledger.assertWithinBudget(`Paying ${origin}`);
     let accessToken = '';
     const made = await withRenewal(

@@ -37,11 +37,11 @@ export class SchemePayer {
       const extensions = (challenge as { extensions?: Record<string, unknown> }).extensions;
       const result = await plugin.client.createPaymentPayload(challenge.x402Version, entry as never, extensions ? { extensions } : {});
       parsed = resultSchema.safeParse(result);
-      if (!parsed.success) throw new PaymentSigningError(entry.scheme, entry.network, 'the plugin returned no payload');
+      if (!parsed.success) throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: 'the plugin returned no payload' });
     } catch (error) {
       await this.ledger.release(reservation.id); // nothing was signed or sent
       if (error instanceof PaymentSigningError) throw error;
-      throw new PaymentSigningError(entry.scheme, entry.network, (error as Error).message.slice(0, 200));
+      throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: (error as Error).message.slice(0, 200) });
     }
     const extension = paymentIdentifierExtension(challenge, paymentId);
     const header = encodePaymentHeader(challenge, entry, parsed.data as never, extension);

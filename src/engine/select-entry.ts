@@ -72,7 +72,7 @@ export function selectEntry(challenge: PaymentRequired, ctx: SelectionContext): 
   }
   if (allowed.length === 0) {
     if (denial) throw denial;
-    if (unknownAssets.length) throw new PolicyDeniedError('assets', unknownAssets[0]!);
+    if (unknownAssets.length) throw new PolicyDeniedError({ rule: 'assets', value: unknownAssets[0]! });
     if (nvmWithoutDelegation) return { kind: 'unpayable', reason: 'no-delegation', detail: 'no delegationId or paymentMethodId configured to pay with' };
     const offered = [...challenge.accepts.map((a) => `${a.scheme}@${a.network}`), ...(mpp?.skipped ?? [])];
     return { kind: 'unpayable', reason: 'unknown-scheme', detail: `no payable scheme among: ${offered.join(', ')}` };
@@ -81,6 +81,6 @@ export function selectEntry(challenge: PaymentRequired, ctx: SelectionContext): 
   allowed.sort((a, b) => FLOW_RANK[a.flow]! - FLOW_RANK[b.flow]! || (a.priceCents ?? Number.MAX_SAFE_INTEGER) - (b.priceCents ?? Number.MAX_SAFE_INTEGER));
   const picked = ctx.select ? (ctx.mpp ? ctx.select(allowed, challenge, { mpp: ctx.mpp.challenges }) : ctx.select(allowed, challenge)) : allowed[0];
   if (!picked) return { kind: 'unpayable', reason: 'declined', detail: 'selectRequirement declined every entry' };
-  if (!allowed.includes(picked)) throw new PolicyDeniedError('selectRequirement', 'an entry that was not offered as payable');
+  if (!allowed.includes(picked)) throw new PolicyDeniedError({ rule: 'selectRequirement', value: 'an entry that was not offered as payable' });
   return { kind: 'chosen', candidate: picked };
 }

@@ -1,4 +1,5 @@
 import { PaymentFailureError } from './payment-failure-error.js';
+import type { ErrorCode } from './paying-fetch-error.js';
 
 export interface BackendErrorFacts {
   /** Nevermined's own code, e.g. `BCK.X402.0021`, when the backend sent one. */
@@ -21,7 +22,7 @@ export class NeverminedBackendError extends PaymentFailureError {
   readonly retryable: boolean;
   readonly action: string;
 
-  constructor(facts: BackendErrorFacts, code = 'NVM_BACKEND') {
+  constructor(facts: BackendErrorFacts, code: ErrorCode = 'NVM_BACKEND') {
     const where = [facts.bckCode, facts.status ? `HTTP ${facts.status}` : undefined]
       .filter(Boolean)
       .join(', ');

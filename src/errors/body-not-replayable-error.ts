@@ -4,7 +4,7 @@ import { ConfigurationError } from './configuration-error.js';
 export class BodyNotReplayableError extends ConfigurationError {
   readonly limitBytes: number;
 
-  constructor(limitBytes: number) {
+  constructor({ limitBytes }: { limitBytes: number }) {
     super(
       'BODY_NOT_REPLAYABLE',
       `Request body exceeds the replay buffer of ${limitBytes} bytes; raise maxReplayBodyBytes or send a smaller body`,

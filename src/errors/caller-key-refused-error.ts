@@ -9,7 +9,7 @@ export class CallerKeyRefusedError extends ConfigurationError {
   readonly provider: string;
   readonly status: number;
 
-  constructor(provider: string, status: number) {
+  constructor({ provider, status }: { provider: string; status: number }) {
     super(
       'CALLER_KEY_REFUSED',
       `${provider} refused the API key your request carried (HTTP ${status}). paying-fetch only attaches the key it buys ` +

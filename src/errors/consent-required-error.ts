@@ -5,7 +5,7 @@ export class ConsentRequiredError extends PolicyRefusalError {
   /** The consent missing: `autoRenew`, `autoTopUp`, `autoRenew.maxPerDay`, ... */
   readonly consent: string;
 
-  constructor(consent: string, situation: string) {
+  constructor({ consent, situation }: { consent: string; situation: string }) {
     super('CONSENT_REQUIRED', `${situation}; spending more needs policy.${consent}`);
     this.consent = consent;
   }

@@ -4,7 +4,7 @@ import { PaymentFailureError } from './payment-failure-error.js';
 export class InvalidPaymentDataError extends PaymentFailureError {
   readonly source: string;
 
-  constructor(source: string, reason: string) {
+  constructor({ source, reason }: { source: string; reason: string }) {
     super('INVALID_PAYMENT_DATA', `Invalid payment data in ${source}: ${reason}`);
     this.source = source;
   }

@@ -5,7 +5,7 @@ export class PaymentSigningError extends PaymentFailureError {
   readonly scheme: string;
   readonly network: string;
 
-  constructor(scheme: string, network: string, reason: string) {
+  constructor({ scheme, network, reason }: { scheme: string; network: string; reason: string }) {
     super('PAYMENT_SIGNING_FAILED', `The ${scheme} client for ${network} could not create a payment: ${reason}`);
     this.scheme = scheme;
     this.network = network;

@@ -7,7 +7,7 @@ export class PolicyDeniedError extends PolicyRefusalError {
   /** The value that broke it (an origin, plan id, scheme or network). */
   readonly value: string;
 
-  constructor(rule: string, value: string) {
+  constructor({ rule, value }: { rule: string; value: string }) {
     super('POLICY_DENIED', `The spending policy forbids paying ${value} (rule ${rule})`);
     this.rule = rule;
     this.value = value;

@@ -6,7 +6,7 @@ export class ProviderCappedError extends PolicyRefusalError {
   readonly tag: string;
   readonly status: number;
 
-  constructor(provider: string, tag: string, status: number) {
+  constructor({ provider, tag, status }: { provider: string; tag: string; status: number }) {
     super('PROVIDER_CAPPED', `${provider} refused the call with ${tag}: a cap set on the vendor's side; raise it there (buying more credits does not lift it)`);
     this.provider = provider;
     this.tag = tag;

@@ -5,7 +5,7 @@ export class PurchaseFailedError extends PaymentFailureError {
   readonly provider: string;
   readonly status: number | undefined;
 
-  constructor(provider: string, reason: string, status?: number) {
+  constructor({ provider, reason, status }: { provider: string; reason: string; status?: number | undefined }) {
     super('PURCHASE_FAILED', `Buying from ${provider} failed${status ? ` (HTTP ${status})` : ''}: ${reason}`);
     this.provider = provider;
     this.status = status;

@@ -7,7 +7,7 @@ import { PaymentFailureError } from './payment-failure-error.js';
 export class UnusableKeyError extends PaymentFailureError {
   readonly provider: string;
 
-  constructor(provider: string, detail = 'the key it sold cannot be sent in a header') {
+  constructor({ provider, detail = 'the key it sold cannot be sent in a header' }: { provider: string; detail?: string | undefined }) {
     super('PROVIDER_KEY_UNUSABLE', `The ${provider} key is unusable: ${detail}`);
     this.provider = provider;
   }

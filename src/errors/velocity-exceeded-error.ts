@@ -5,7 +5,7 @@ export class VelocityExceededError extends PolicyRefusalError {
   readonly limit: string;
   readonly max: number;
 
-  constructor(limit: string, max: number) {
+  constructor({ limit, max }: { limit: string; max: number }) {
     super('VELOCITY_EXCEEDED', `The policy allows ${max} purchase(s) in ${limit}; wait for the window to roll over`);
     this.limit = limit;
     this.max = max;

@@ -91,7 +91,7 @@ class ProviderCall {
     try {
       return await send(this.transport, this.request, key ? keyHeaders(this.recipe, key.apiKey) : {}, origin, this.signal);
     } catch (error) {
-      if (key && quotes(error, key.apiKey)) throw new UnusableKeyError(this.recipe.name, 'the transport refused the header carrying it');
+      if (key && quotes(error, key.apiKey)) throw new UnusableKeyError({ provider: this.recipe.name, detail: 'the transport refused the header carrying it' });
       throw error;
     }
   }
@@ -131,7 +131,7 @@ class ProviderCall {
     if (verdict.kind === 'challenge') return void (await response.body?.cancel());
     if (verdict.kind !== 'unauthorized') return response;
     await response.body?.cancel();
-    throw new CallerKeyRefusedError(this.recipe.name, response.status);
+    throw new CallerKeyRefusedError({ provider: this.recipe.name, status: response.status });
   }
 
   async accepted(response: Response): Promise<Response> {
@@ -151,7 +151,7 @@ class ProviderCall {
         return response;
       case 'capped':
         await response.body?.cancel();
-        throw new ProviderCappedError(this.recipe.name, verdict.tag, response.status);
+        throw new ProviderCappedError({ provider: this.recipe.name, tag: verdict.tag, status: response.status });
       case 'rate-limited':
         if (this.waits >= this.limits.rateLimitRetries) return response;
         await response.body?.cancel();

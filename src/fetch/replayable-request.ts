@@ -53,7 +53,7 @@ export function toReplayable(
   }
   if (request?.body) {
     return readAllBounded(request.body, limit).then((bytes) => {
-      if (!bytes) throw new BodyNotReplayableError(limit);
+      if (!bytes) throw new BodyNotReplayableError({ limitBytes: limit });
       made.body = bytes;
       return made;
     });
@@ -80,7 +80,7 @@ function serialiseNow(body: BodyInit, headers: Headers): ReplayableRequest['body
 async function serialise(body: BodyInit, headers: Headers, limit: number): Promise<ReplayableRequest['body']> {
   if (body instanceof ReadableStream) {
     const bytes = await readAllBounded(body as ReadableStream<Uint8Array>, limit);
-    if (!bytes) throw new BodyNotReplayableError(limit);
+    if (!bytes) throw new BodyNotReplayableError({ limitBytes: limit });
     return bytes;
   }
   // FormData and Blob: let the platform serialise once, keep its content type (boundary).
@@ -88,7 +88,7 @@ async function serialise(body: BodyInit, headers: Headers, limit: number): Promi
   const type = encoded.headers.get('content-type');
   if (type && !headers.has('content-type')) headers.set('content-type', type);
   const bytes = await readAllBounded(encoded.body, limit);
-  if (!bytes) throw new BodyNotReplayableError(limit);
+  if (!bytes) throw new BodyNotReplayableError({ limitBytes: limit });
   return bytes;
 }
 

@@ -118,5 +118,5 @@ function addParam(challenge: RawChallenge, name: string, value: string): void {
 }
 
 function fail(reason: string): never {
-  throw new InvalidPaymentDataError(SOURCE, reason);
+  throw new InvalidPaymentDataError({ source: SOURCE, reason });
 }

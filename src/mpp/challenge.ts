@@ -51,7 +51,7 @@ export function parseMppChallenges(value: string): MppChallenge[] {
     else firstDefect ??= result.defect;
   }
   if (payment.length > 0 && usable.length === 0) {
-    throw new InvalidPaymentDataError('WWW-Authenticate header', `no usable Payment challenge (${firstDefect})`);
+    throw new InvalidPaymentDataError({ source: 'WWW-Authenticate header', reason: `no usable Payment challenge (${firstDefect})` });
   }
   return usable;
 }

@@ -33,7 +33,7 @@ export function encodeCredential(challenge: MppChallenge, credential: MppCredent
   };
   const json = JSON.stringify(wire);
   if (json === undefined || json.length > MAX_MPP_CREDENTIAL_BYTES) {
-    throw new PaymentSigningError(`mpp:${challenge.method}`, challenge.intent, `the credential is not JSON or larger than ${MAX_MPP_CREDENTIAL_BYTES} bytes`);
+    throw new PaymentSigningError({ scheme: `mpp:${challenge.method}`, network: challenge.intent, reason: `the credential is not JSON or larger than ${MAX_MPP_CREDENTIAL_BYTES} bytes` });
   }
   return { name: challenge.credentialHeader, value: `Payment ${textToBase64(json, true)}` };
 }

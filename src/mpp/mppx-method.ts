@@ -31,7 +31,7 @@ export function mppxMethod(method: MppxClientMethodLike, context?: unknown): Mpp
       const match = /^Payment\s+([A-Za-z0-9_-]+={0,2})$/i.exec(typeof serialized === 'string' ? serialized.trim() : '');
       const wire = match ? (safeJsonParse(base64Text(match[1]!)) as { payload?: unknown; source?: unknown } | undefined) : undefined;
       if (!wire || typeof wire !== 'object' || !('payload' in wire)) {
-        throw new PaymentSigningError(`mpp:${challenge.method}`, challenge.intent, 'the mppx method did not return a Payment credential');
+        throw new PaymentSigningError({ scheme: `mpp:${challenge.method}`, network: challenge.intent, reason: 'the mppx method did not return a Payment credential' });
       }
       return { payload: wire.payload, ...(typeof wire.source === 'string' ? { source: wire.source } : {}) };
     },

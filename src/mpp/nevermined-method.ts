@@ -37,7 +37,7 @@ export function neverminedMppMethod(options: NeverminedMppMethodOptions): MppMet
     canHandle: (challenge) => neverminedMppRequest(challenge) !== undefined,
     async createCredential(challenge: MppChallenge, context: MppPayContext): Promise<MppCredential> {
       const request = neverminedMppRequest(challenge);
-      if (!request) throw new PaymentSigningError('mpp:nevermined', challenge.intent, 'the challenge request is not { planId, credits, agentId? }');
+      if (!request) throw new PaymentSigningError({ scheme: 'mpp:nevermined', network: challenge.intent, reason: 'the challenge request is not { planId, credits, agentId? }' });
       const delegationId = typeof options.delegationId === 'string' ? options.delegationId : await options.delegationId(challenge, request);
       const { accessToken } = await options.mint(
         {

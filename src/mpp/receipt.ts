@@ -15,13 +15,13 @@ export function decodeMppReceipt(headers: Headers): MppReceipt | undefined {
   const value = headers.get('payment-receipt');
   if (value === null) return undefined;
   const source = 'Payment-Receipt header';
-  if (value.length > MAX_MPP_RECEIPT_BYTES) throw new InvalidPaymentDataError(source, `larger than ${MAX_MPP_RECEIPT_BYTES} bytes`);
+  if (value.length > MAX_MPP_RECEIPT_BYTES) throw new InvalidPaymentDataError({ source, reason: `larger than ${MAX_MPP_RECEIPT_BYTES} bytes` });
   const trimmed = value.trim();
-  if (!/^[A-Za-z0-9_+/-]+={0,2}$/.test(trimmed)) throw new InvalidPaymentDataError(source, 'not base64url');
+  if (!/^[A-Za-z0-9_+/-]+={0,2}$/.test(trimmed)) throw new InvalidPaymentDataError({ source, reason: 'not base64url' });
   const parsed = mppReceiptSchema.safeParse(safeJsonParse(base64Text(trimmed)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidPaymentDataError(source, `${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}`);
+    throw new InvalidPaymentDataError({ source, reason: `${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}` });
   }
   return parsed.data;
 }

@@ -211,7 +211,7 @@ export class DelegationManager {
     const consent = consentOf(this.policy.autoRenew);
     if (renewal && !consent.given) {
       if ((await this.ledger.headroom()) <= 0) await this.#throwBudget(1, 'Renewing the delegation');
-      throw new ConsentRequiredError('autoRenew', `The delegation on card ${paymentMethodId} expired or ran out`);
+      throw new ConsentRequiredError({ consent: 'autoRenew', situation: `The delegation on card ${paymentMethodId} expired or ran out` });
     }
 
     const now = this.now();
@@ -260,7 +260,7 @@ export class DelegationManager {
     } catch (error) {
       const limitName = (error as { limit?: string }).limit ?? '';
       if ((error instanceof BudgetExceededError || error instanceof VelocityExceededError) && limitName.startsWith('autoRenew')) {
-        throw new ConsentRequiredError(limitName, `Renewing the delegation would pass the consent cap ${limitName}`);
+        throw new ConsentRequiredError({ consent: limitName, situation: `Renewing the delegation would pass the consent cap ${limitName}` });
       }
       throw error;
     }

@@ -112,9 +112,9 @@ export function assertAllowed(policy: Policy, subject: PaymentSubject): void {
   ];
   for (const [list, value] of checks) {
     if (value === undefined) continue;
-    if (policy.deny?.[list]?.includes(value)) throw new PolicyDeniedError(`deny.${list}`, value);
+    if (policy.deny?.[list]?.includes(value)) throw new PolicyDeniedError({ rule: `deny.${list}`, value });
     const allowed = policy.allow?.[list];
-    if (allowed && !allowed.includes(value)) throw new PolicyDeniedError(`allow.${list}`, value);
+    if (allowed && !allowed.includes(value)) throw new PolicyDeniedError({ rule: `allow.${list}`, value });
   }
 }
 

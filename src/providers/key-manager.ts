@@ -66,7 +66,7 @@ export class KeyManager {
    */
   async buy(recipe: ProviderRecipe, reason: string, seen: KeyRecord | undefined, signal?: AbortSignal, labels: Labels = {}): Promise<KeyRecord> {
     const { key } = await this.obtain(recipe, { reason, seen, mayStart: true, signal, labels });
-    if (!key) throw new PurchaseFailedError(recipe.name, 'no key came of the purchase');
+    if (!key) throw new PurchaseFailedError({ provider: recipe.name, reason: 'no key came of the purchase' });
     return key;
   }
 

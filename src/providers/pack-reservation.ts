@@ -38,7 +38,7 @@ export async function reservePack(ledger: Ledger, recipe: ProviderRecipe, keyId:
   } catch (error) {
     const limit = (error as { limit?: string }).limit ?? '';
     if ((error instanceof BudgetExceededError || error instanceof VelocityExceededError) && limit.startsWith('autoTopUp')) {
-      throw new ConsentRequiredError(limit, `Topping up ${recipe.name} would pass the consent cap ${limit}`);
+      throw new ConsentRequiredError({ consent: limit, situation: `Topping up ${recipe.name} would pass the consent cap ${limit}` });
     }
     throw error;
   }

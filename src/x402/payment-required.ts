@@ -8,21 +8,21 @@ import { paymentRequiredSchema, type PaymentRequired } from './schemas.js';
 /** Decodes a `payment-required` header value (base64 or base64url JSON). Throws a typed error. */
 export function decodePaymentRequiredHeader(value: string): PaymentRequired {
   if (value.length > MAX_HEADER_BYTES) {
-    throw new InvalidPaymentDataError('payment-required header', `larger than ${MAX_HEADER_BYTES} bytes`);
+    throw new InvalidPaymentDataError({ source: 'payment-required header', reason: `larger than ${MAX_HEADER_BYTES} bytes` });
   }
   const json = decodeBase64Text(value);
-  if (json === undefined) throw new InvalidPaymentDataError('payment-required header', 'not base64');
+  if (json === undefined) throw new InvalidPaymentDataError({ source: 'payment-required header', reason: 'not base64' });
   return parsePaymentRequiredJson(safeJsonParse(json), 'payment-required header');
 }
 
 /** Validates an already-parsed PaymentRequired object (header, body or MCP structuredContent). */
 export function parsePaymentRequiredJson(value: unknown, source: string): PaymentRequired {
-  if (value === undefined) throw new InvalidPaymentDataError(source, 'not JSON');
+  if (value === undefined) throw new InvalidPaymentDataError({ source, reason: 'not JSON' });
   const parsed = paymentRequiredSchema.safeParse(value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.length ? first.path.join('.') : 'root';
-    throw new InvalidPaymentDataError(source, `${where}: ${first?.message ?? 'invalid'}`);
+    throw new InvalidPaymentDataError({ source, reason: `${where}: ${first?.message ?? 'invalid'}` });
   }
   return parsed.data;
 }

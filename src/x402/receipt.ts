@@ -14,13 +14,13 @@ export function decodeReceipt(headers: Headers): SettlementReceipt | undefined {
   if (value === null) value = headers.get((name = 'x-payment-response'));
   if (value === null) return undefined;
   if (value.length > MAX_HEADER_BYTES) {
-    throw new InvalidPaymentDataError(`${name} header`, `larger than ${MAX_HEADER_BYTES} bytes`);
+    throw new InvalidPaymentDataError({ source: `${name} header`, reason: `larger than ${MAX_HEADER_BYTES} bytes` });
   }
   const json = decodeBase64Text(value);
-  if (json === undefined) throw new InvalidPaymentDataError(`${name} header`, 'not base64');
+  if (json === undefined) throw new InvalidPaymentDataError({ source: `${name} header`, reason: 'not base64' });
   const parsed = settlementReceiptSchema.safeParse(safeJsonParse(json));
   if (!parsed.success) {
-    throw new InvalidPaymentDataError(`${name} header`, parsed.error.issues[0]?.message ?? 'invalid');
+    throw new InvalidPaymentDataError({ source: `${name} header`, reason: parsed.error.issues[0]?.message ?? 'invalid' });
   }
   return parsed.data;
 }
