@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createPayingFetch, EmbeddedStore } from '../dist/index.js';
+import { undiciTransport } from '../dist/undici.js';
 import { createSandbox } from '../dist/sandbox/index.js';
 import { runOnce, type RunResult } from './measure.js';
 import { startOrigin } from './servers.js';
 
-export type ClientName = 'undici' | 'paying-fetch' | 'paying-fetch-embedded' | 'x402';
+export type ClientName = 'undici' | 'fetch' | 'paying-fetch' | 'paying-fetch-embedded' | 'paying-fetch-undici' | 'paying-fetch-undici-embedded' | 'x402';
 
 export interface ClientJob {
   route: 'free' | 'paid';
@@ -43,12 +44,13 @@ const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, del
 let payments = () => sandbox.world.mints.length;
 let call: () => Promise<void>;
 
-if (job.client === 'undici') {
+if (job.client === 'undici' || job.client === 'fetch') {
   // The floor: the token minted once, then set by hand on every call.
-  const minter = createPayingFetch({ nevermined });
+  // Minted over the floor's own fetch: one fetch implementation per process (see the top).
+  const minter = createPayingFetch({ nevermined, ...(job.client === 'undici' ? { fetch: undiciTransport() } : {}) });
   await minter(`${origin.url}/paid`).then(consume);
   const headers = job.route === 'paid' ? { 'payment-signature': sandbox.world.tokensIssued()[0]! } : {};
-  call = () => raw(url, { headers }).then(consume);
+  call = job.client === 'fetch' ? () => fetch(url, { headers: headers as Record<string, string> }).then(consume) : () => raw(url, { headers }).then(consume);
 } else if (job.client === 'x402') {
   let payloads = 0;
   payments = () => payloads;
@@ -62,8 +64,10 @@ if (job.client === 'undici') {
   );
   call = () => x402(url).then(consume);
 } else {
-  const store = job.client === 'paying-fetch-embedded' ? new EmbeddedStore(join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state')) : undefined;
-  const pay = createPayingFetch({ nevermined, ...(store ? { store } : {}) });
+  const store = job.client.endsWith('-embedded') ? new EmbeddedStore(join(mkdtempSync(join(tmpdir(), 'pf-bench-')), 'state')) : undefined;
+  // Default transport: the platform's fetch; '-undici': the opt-in paying-fetch/undici transport.
+  const transport = job.client.startsWith('paying-fetch-undici') ? { fetch: undiciTransport() } : {};
+  const pay = createPayingFetch({ nevermined, ...transport, ...(store ? { store } : {}) });
   // Paid route: mint once, the token is then sent up front. Free route: never asked to pay, nothing sent.
   if (job.route === 'paid') await pay(url).then(consume);
   call = () => pay(url).then(consume);

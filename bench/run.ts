@@ -9,6 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createPayingFetch, EmbeddedStore, exa, MemoryStore, type PayingFetch } from '../dist/index.js';
 import { createSandbox } from '../dist/sandbox/index.js';
 import type { ClientJob, ClientName, ClientReport } from './client.js';
+import { measureColdImports } from './cold-import.js';
 import { fmt, measure, summarise, type Summary } from './measure.js';
 import { startOrigin } from './servers.js';
 import { storeBench } from './store-ledger.js';
@@ -84,6 +85,18 @@ function runClient(job: ClientJob): Promise<ClientReport> {
   });
 }
 
+// 0. Cold start: import() in a fresh process, beside @x402/fetch (bench/cold-import.ts).
+say('## Cold start (import in a fresh process)');
+say();
+{
+  const rounds = quick ? 5 : 21;
+  const rows = measureColdImports(['paying-fetch', 'paying-fetch/portable', 'paying-fetch/undici', '@x402/fetch'], '@x402/fetch', rounds);
+  table(['module', 'import ms (median)', 'spread', 'CPU ms (median)', 'vs @x402/fetch'], rows.map((r) => [r.module, r.wallMs.toFixed(1), `${r.wallMin.toFixed(1)}-${r.wallMax.toFixed(1)}`, r.cpuMs.toFixed(1), r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`]));
+  say(`\`await import(module)\` timed inside a fresh \`node\` process (start-up excluded), ${rounds} rounds of one process per module in turn; "vs @x402/fetch" is the median of per-round ratios. Target: paying-fetch at most 1.5x @x402/fetch.`);
+  say('zod is bundled without its locales, undici is loaded only for a proxy or `undiciTransport()`, better-sqlite3 only when an embedded store opens.');
+  say();
+}
+
 // 1. Pass-through: no payment involved.
 say('## Pass-through (free route, no payment)');
 say();
@@ -91,14 +104,14 @@ say();
   const rows: Array<Array<string | number>> = [];
   for (const concurrency of [1, 64]) {
     const total = N(concurrency === 1 ? 5_000 : 20_000);
-    const clients: ClientName[] = ['undici', 'paying-fetch', 'x402'];
-    const [base, pf, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))) as [Isolated, Isolated, Isolated];
-    const row = (name: string, r: Isolated) => [name, concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r === base ? '-' : versus(r, base)];
-    rows.push(row('undici fetch (floor)', base), row('paying-fetch', pf), row('@x402/fetch', xf));
+    const clients: ClientName[] = ['undici', 'fetch', 'paying-fetch', 'paying-fetch-undici', 'x402'];
+    const [base, platform, pf, pfu, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))) as [Isolated, Isolated, Isolated, Isolated, Isolated];
+    const row = (name: string, r: Isolated) => [name, concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r === base ? '-' : versus(r, base), r === platform ? '-' : versus(r, platform)];
+    rows.push(row('undici fetch (floor)', base), row("the platform's fetch (floor)", platform), row('paying-fetch (platform fetch, the default)', pf), row('paying-fetch + undiciTransport', pfu), row('@x402/fetch (over undici)', xf));
   }
-  table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici'], rows);
+  table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici', 'vs platform fetch'], rows);
   say(`Each client alone in a fresh process, ${ROUNDS} processes each in round-robin; a process warms up, then runs 3 times; the median of its runs is one sample, the spread is over processes. "vs undici" is the median of the per-round ratios (each client against the floor measured in the same round), so drift of the machine between rounds cancels.`);
-  say('Target: paying-fetch within 5% of raw undici throughput. (paying-fetch sends over its own keep-alive pool; a result above the floor is noise, not a speed-up.)');
+  say("Target: paying-fetch within 5% of raw undici throughput. By default paying-fetch sends over the platform's fetch (responses are the global Response), so it is also compared with that floor; `undiciTransport()` (paying-fetch/undici) sends over undici's own fetch and pool. A result above the floor is noise, not a speed-up.");
   say();
 }
 
@@ -109,15 +122,18 @@ say();
   const total = N(1_000);
   const clients: Array<[string, ClientName]> = [
     ['undici, header set by hand', 'undici'],
+    ["platform fetch, header set by hand", 'fetch'],
     ['paying-fetch, memory store', 'paying-fetch'],
     ['paying-fetch, embedded store', 'paying-fetch-embedded'],
-    ['@x402/fetch (stub scheme)', 'x402'],
+    ['paying-fetch + undiciTransport, memory store', 'paying-fetch-undici'],
+    ['paying-fetch + undiciTransport, embedded store', 'paying-fetch-undici-embedded'],
+    ['@x402/fetch (stub scheme, over undici)', 'x402'],
   ];
   const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency: 1, repeats: 9 })));
-  const base = results[0]!;
-  const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), i === 0 ? '-' : versus(r, base)]);
-  table(['client', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici'], rows);
-  say(`${total} calls per run, one caller, 9 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%. "vs undici": median of per-round ratios.`);
+  const [base, platform] = results as [Isolated, Isolated];
+  const rows = results.map((r, i) => [clients[i]![0], fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), r === base ? '-' : versus(r, base), r === platform ? '-' : versus(r, platform)]);
+  table(['client', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici', 'vs platform fetch'], rows);
+  say(`${total} calls per run, one caller, 9 runs per process, ${ROUNDS} processes per client in round-robin. Targets: memory store within 10% of undici with the header set by hand; embedded within 25%. "vs undici", "vs platform fetch": median of per-round ratios against each floor.`);
   say('paying-fetch records a receipt per paid call (the embedded store commits receipts to SQLite in groups, within 10 ms), which is most of its cost here.');
   say();
 }
