@@ -59,79 +59,89 @@ function withExtension(options: A2ARequestOptions | undefined, activate: boolean
  * are paid by the PayingFetch itself: give it to the client's transport as its fetch.
  */
 export function payingA2A<C extends A2AClientLike>(client: C, pay: PayingFetch, options: PayingA2AOptions) {
-  const engine = engineOf(pay);
-  const resource = new URL(options.agentUrl).href;
-  const activate = options.activateExtension ?? true;
+  const agent: Agent<C> = { client, engine: engineOf(pay), resource: new URL(options.agentUrl).href, activate: options.activateExtension ?? true };
+  return {
+    client,
+    sendMessage: (params: Params<C>, requestOptions?: Options<C>) => sendPaid(agent, params, requestOptions),
+    sendMessageStream: (params: Params<C>, requestOptions?: Options<C>) => streamPaid(agent, params, requestOptions),
+  };
+}
 
-  async function sendMessage(params: Params<C>, requestOptions?: Options<C>): Promise<Awaited<ReturnType<C['sendMessage']>>> {
-    const callOptions = withExtension(requestOptions, activate);
-    const turn = new PaidTurn(engine, resource);
-    let current = params;
+/** What every paid turn with one agent shares. */
+interface Agent<C extends A2AClientLike> {
+  client: C;
+  engine: ReturnType<typeof engineOf>;
+  resource: string;
+  activate: boolean;
+}
+
+async function sendPaid<C extends A2AClientLike>(agent: Agent<C>, params: Params<C>, requestOptions?: Options<C>): Promise<Awaited<ReturnType<C['sendMessage']>>> {
+  const callOptions = withExtension(requestOptions, agent.activate);
+  const turn = new PaidTurn(agent.engine, agent.resource);
+  let current = params;
+  for (;;) {
+    let result: unknown;
+    try {
+      result = await agent.client.sendMessage(current, callOptions);
+    } catch (error) {
+      if (turn.owing) throw await turn.unknown(error); // paid, no answer: the charge may have happened
+      throw error;
+    }
+    const item = readItem(result);
+    if (turn.owing) {
+      const verdict = await turn.observe(item);
+      if (verdict === 'settled') return result as never;
+      if (verdict === 'pending') throw await turn.unknown(new Error(`the task is ${item.state ?? 'not a task'} after payment, not completed`));
+    } else if (!asksPayment(item)) {
+      return result as never;
+    }
+    current = followUp(params, item, await turn.pay(item));
+  }
+}
+
+async function* streamPaid<C extends A2AClientLike>(agent: Agent<C>, params: Params<C>, requestOptions?: Options<C>): AsyncGenerator<StreamEvent<C>, void, undefined> {
+  const { client } = agent;
+  if (!client.sendMessageStream) throw new TypeError('this A2A client has no sendMessageStream');
+  const callOptions = withExtension(requestOptions, agent.activate);
+  const turn = new PaidTurn(agent.engine, agent.resource);
+  let current = params;
+  try {
     for (;;) {
-      let result: unknown;
+      const asked: A2AItem | undefined = yield* relay<C>(client.sendMessageStream(current, callOptions), turn);
+      if (!asked) {
+        if (turn.owing) throw await turn.unknown(new Error('the stream ended before the task completed'));
+        return;
+      }
+      current = followUp(params, asked, await turn.pay(asked));
+    }
+  } finally {
+    // The caller stopped reading a paid stream before it settled: still counted, as unknown.
+    if (turn.owing) await turn.unknown(new Error('the caller stopped reading before the task completed'));
+  }
+}
+
+/** Passes a stream's events on, settling the payment on the way; returns an ask for payment. */
+async function* relay<C extends A2AClientLike>(stream: AsyncIterable<unknown>, turn: PaidTurn): AsyncGenerator<StreamEvent<C>, A2AItem | undefined, undefined> {
+  const events = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<unknown>;
       try {
-        result = await client.sendMessage(current, callOptions);
+        next = await events.next();
       } catch (error) {
-        if (turn.owing) throw await turn.unknown(error); // paid, no answer: the charge may have happened
+        if (turn.owing) throw await turn.unknown(error); // the stream broke after payment
         throw error;
       }
-      const item = readItem(result);
+      if (next.done) return undefined;
+      const item = readItem(next.value);
       if (turn.owing) {
-        const verdict = await turn.observe(item);
-        if (verdict === 'settled') return result as never;
-        if (verdict === 'pending') throw await turn.unknown(new Error(`the task is ${item.state ?? 'not a task'} after payment, not completed`));
-      } else if (!asksPayment(item)) {
-        return result as never;
+        if ((await turn.observe(item)) === 'asks-again') return item;
+      } else if (asksPayment(item)) {
+        return item; // handled here: the caller sees the paid task's events instead
       }
-      current = followUp(params, item, await turn.pay(item));
+      yield next.value as StreamEvent<C>;
     }
+  } finally {
+    await events.return?.().catch(() => {});
   }
-
-  async function* sendMessageStream(params: Params<C>, requestOptions?: Options<C>): AsyncGenerator<StreamEvent<C>, void, undefined> {
-    if (!client.sendMessageStream) throw new TypeError('this A2A client has no sendMessageStream');
-    const callOptions = withExtension(requestOptions, activate);
-    const turn = new PaidTurn(engine, resource);
-    let current = params;
-    try {
-      for (;;) {
-        const asked: A2AItem | undefined = yield* relay(client.sendMessageStream(current, callOptions), turn);
-        if (!asked) {
-          if (turn.owing) throw await turn.unknown(new Error('the stream ended before the task completed'));
-          return;
-        }
-        current = followUp(params, asked, await turn.pay(asked));
-      }
-    } finally {
-      // The caller stopped reading a paid stream before it settled: still counted, as unknown.
-      if (turn.owing) await turn.unknown(new Error('the caller stopped reading before the task completed'));
-    }
-  }
-
-  /** Passes a stream's events on, settling the payment on the way; returns an ask for payment. */
-  async function* relay(stream: AsyncIterable<unknown>, turn: PaidTurn): AsyncGenerator<StreamEvent<C>, A2AItem | undefined, undefined> {
-    const events = stream[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        let next: IteratorResult<unknown>;
-        try {
-          next = await events.next();
-        } catch (error) {
-          if (turn.owing) throw await turn.unknown(error); // the stream broke after payment
-          throw error;
-        }
-        if (next.done) return undefined;
-        const item = readItem(next.value);
-        if (turn.owing) {
-          if ((await turn.observe(item)) === 'asks-again') return item;
-        } else if (asksPayment(item)) {
-          return item; // handled here: the caller sees the paid task's events instead
-        }
-        yield next.value as StreamEvent<C>;
-      }
-    } finally {
-      await events.return?.().catch(() => {});
-    }
-  }
-
-  return { client, sendMessage, sendMessageStream };
 }

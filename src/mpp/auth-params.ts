@@ -24,88 +24,107 @@ const SOURCE = 'WWW-Authenticate header';
 export function parseChallengeList(value: string): RawChallenge[] {
   if (value.length > MAX_MPP_HEADER_BYTES) fail(`larger than ${MAX_MPP_HEADER_BYTES} bytes`);
   const challenges: RawChallenge[] = [];
+  const at = new Cursor(value);
   let current: RawChallenge | undefined;
-  let i = 0;
-  const skip = (pattern: RegExp) => {
-    while (i < value.length && pattern.test(value[i]!)) i += 1;
-  };
-  const readToken = () => {
-    const start = i;
-    skip(TCHAR);
-    return value.slice(start, i);
-  };
-
-  while (i < value.length) {
-    skip(/[ \t,]/);
-    if (i >= value.length) break;
-    const token = readToken();
-    if (!token) fail(`unexpected character at ${i}`);
-    const afterToken = i;
-    skip(OWS);
-    if (value[i] === '=' && current) {
+  while (!at.done()) {
+    at.skip(/[ \t,]/);
+    if (at.done()) break;
+    const token = at.token();
+    if (!token) fail(`unexpected character at ${at.i}`);
+    const afterToken = at.i;
+    at.skip(OWS);
+    if (at.is('=')) {
       // An auth-param of the current challenge.
-      i += 1;
-      skip(OWS);
-      const paramValue = value[i] === '"' ? readQuoted() : readToken();
-      if (paramValue === '' && value[i - 1] !== '"') fail(`auth-param ${token} has no value`);
+      if (!current) fail('an auth-param before any scheme');
+      at.i += 1;
+      at.skip(OWS);
+      const quoted = at.is('"');
+      const paramValue = quoted ? at.quoted() : at.token();
+      if (paramValue === '' && !quoted) fail(`auth-param ${token} has no value`);
       addParam(current, token.toLowerCase(), paramValue);
-    } else if (value[i] === '=' && !current) {
-      fail('an auth-param before any scheme');
     } else {
       // A new challenge: `token` is its scheme.
-      if (afterToken === i && i < value.length && value[i] !== ',') fail(`no space after scheme ${token}`);
+      if (afterToken === at.i && !at.done() && !at.is(',')) fail(`no space after scheme ${token}`);
       current = { scheme: token, params: Object.create(null) as Record<string, string> };
       challenges.push(current);
       if (challenges.length > MAX_CHALLENGES) fail(`more than ${MAX_CHALLENGES} challenges`);
-      const token68 = tryToken68();
+      const token68 = at.token68();
       if (token68 === undefined) continue; // its auth-params follow
       current.token68 = token68;
     }
-    skip(OWS);
-    if (i < value.length && value[i] !== ',') fail(`unexpected character at ${i}`);
+    at.skip(OWS);
+    if (!at.done() && !at.is(',')) fail(`unexpected character at ${at.i}`);
   }
   return challenges;
+}
+
+/** A read position in one header value. */
+class Cursor {
+  i = 0;
+
+  constructor(private readonly value: string) {}
+
+  done(): boolean {
+    return this.i >= this.value.length;
+  }
+
+  is(ch: string): boolean {
+    return this.value[this.i] === ch;
+  }
+
+  skip(pattern: RegExp): void {
+    while (this.i < this.value.length && pattern.test(this.value[this.i]!)) this.i += 1;
+  }
+
+  token(): string {
+    const start = this.i;
+    this.skip(TCHAR);
+    return this.value.slice(start, this.i);
+  }
 
   /** A token68 right after the scheme, when what follows is one (ends at a comma or the end). */
-  function tryToken68(): string | undefined {
-    const start = i;
-    skip(TOKEN68_CHAR);
-    if (i === start) return undefined;
-    while (value[i] === '=') i += 1;
-    const end = i;
-    skip(OWS);
-    if (i >= value.length || value[i] === ',') return value.slice(start, end);
-    i = start; // an auth-param list, read by the main loop
+  token68(): string | undefined {
+    const start = this.i;
+    this.skip(TOKEN68_CHAR);
+    if (this.i === start) return undefined;
+    while (this.is('=')) this.i += 1;
+    const end = this.i;
+    this.skip(OWS);
+    if (this.done() || this.is(',')) return this.value.slice(start, end);
+    this.i = start; // an auth-param list, read by the main loop
     return undefined;
   }
 
   /** A quoted-string, unescaped; `\uXXXX` is read as mppx writes characters above U+00FF. */
-  function readQuoted(): string {
-    i += 1; // opening quote
+  quoted(): string {
+    const value = this.value;
+    this.i += 1; // opening quote
     let out = '';
-    while (i < value.length) {
-      const ch = value[i]!;
-      i += 1;
+    while (this.i < value.length) {
+      const ch = value[this.i]!;
+      this.i += 1;
       if (ch === '"') return out;
-      if (ch === '\\') {
-        const next = value[i];
-        if (next === undefined) break;
-        const hex = next === 'u' ? value.slice(i + 1, i + 5) : '';
-        if (/^[0-9A-Fa-f]{4}$/.test(hex)) {
-          out += String.fromCharCode(Number.parseInt(hex, 16));
-          i += 5;
-        } else {
-          if (next < ' ' && next !== '\t') fail('a control character in a quoted value');
-          out += next;
-          i += 1;
-        }
-      } else {
+      if (ch === '\\') out += this.#escaped();
+      else {
         if ((ch < ' ' && ch !== '\t') || ch === '\x7f') fail('a control character in a quoted value');
         out += ch;
       }
       if (out.length > MAX_PARAM_VALUE_BYTES) fail(`a value larger than ${MAX_PARAM_VALUE_BYTES} bytes`);
     }
     return fail('an unterminated quoted value');
+  }
+
+  #escaped(): string {
+    const next = this.value[this.i];
+    if (next === undefined) return fail('an unterminated quoted value');
+    const hex = next === 'u' ? this.value.slice(this.i + 1, this.i + 5) : '';
+    if (/^[0-9A-Fa-f]{4}$/.test(hex)) {
+      this.i += 5;
+      return String.fromCharCode(Number.parseInt(hex, 16));
+    }
+    if (next < ' ' && next !== '\t') fail('a control character in a quoted value');
+    this.i += 1;
+    return next;
   }
 }
 
