@@ -1,8 +1,7 @@
-import type Database from 'better-sqlite3';
-import { nodeRequire } from '../util/node-require.js';
 import { join } from 'node:path';
 import { prepareStateDir, ensurePrivateFile } from './state-dir.js';
 import { flushAllReceipts, ReceiptBatch, type ReceiptRow } from './receipt-batch.js';
+import { openSqlite, type SqliteDb, type SqliteParam, type SqliteStatement } from './sqlite-driver.js';
 import { SqliteTallies, TALLY_SCHEMA } from './sqlite-tallies.js';
 import { counts } from './usage.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
@@ -39,9 +38,9 @@ function toEntry(row: EntryRow): LedgerEntry {
 }
 
 /** SQL for the entries a limit counts (the same rule as usage.ts, in WHERE form). */
-function limitWhere(limit: LimitCheck, now: number): { sql: string; params: unknown[] } {
+function limitWhere(limit: LimitCheck, now: number): { sql: string; params: SqliteParam[] } {
   const parts = [`state != 'released'`, `kind IN (${limit.kinds.map(() => '?').join(',')})`];
-  const params: unknown[] = [...limit.kinds];
+  const params: SqliteParam[] = [...limit.kinds];
   if (limit.origin !== undefined) { parts.push('origin = ?'); params.push(limit.origin); }
   if (limit.planId !== undefined) { parts.push('plan_id = ?'); params.push(limit.planId); }
   if (limit.note !== undefined) { parts.push('note = ?'); params.push(limit.note); }
@@ -60,16 +59,18 @@ export interface EmbeddedStoreOptions {
  * never exceed a shared budget together. Crash safe: every ledger change is one committed
  * transaction before the call goes on. Receipts are committed in groups within 10 ms (any exit,
  * read or close() writes them first; only a kill in that moment can lose the last few).
+ * SQLite is Node's built-in `node:sqlite` where the runtime has it (Node >= 22.13), else the
+ * optional better-sqlite3 (Node 20): see sqlite-driver.ts.
  */
 export class EmbeddedStore implements Store {
   readonly path: string;
-  readonly #db: Database.Database;
+  /** Which SQLite this store runs on: `node:sqlite` (built in) or `better-sqlite3`. */
+  readonly driver: SqliteDb['driver'];
+  readonly #db: SqliteDb;
   /** Prepared once, reused: compiling SQL on every call would dominate the hot path. */
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements = new Map<string, SqliteStatement>();
   readonly #readOnly: boolean;
   readonly #receiptBatch = new ReceiptBatch((rows) => this.#insertReceipts(rows));
-  readonly #reserveTx: Database.Transaction<(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number) => ReserveResult>;
-  readonly #settleTx: Database.Transaction<(id: string, change: EntryChange) => void>;
   /** Running totals per limit: a reservation's cost does not grow with the ledger. */
   readonly #tallies = new SqliteTallies((sql) => this.#stmt(sql));
 
@@ -78,8 +79,9 @@ export class EmbeddedStore implements Store {
     prepareStateDir(dir, options.readOnly);
     this.path = join(dir, 'state.db');
     if (!options.readOnly) ensurePrivateFile(this.path);
-    // better-sqlite3 is loaded when a store first opens, not on import (cold start).
-    this.#db = new (nodeRequire<typeof Database>('better-sqlite3'))(this.path, { readonly: options.readOnly ?? false, fileMustExist: options.readOnly ?? false });
+    // The driver is loaded when a store first opens, not on import (cold start).
+    this.#db = openSqlite(this.path, { readOnly: this.#readOnly });
+    this.driver = this.#db.driver;
     this.#db.pragma('busy_timeout = 10000');
     if (!options.readOnly) {
       this.#db.pragma('journal_mode = WAL');
@@ -87,8 +89,26 @@ export class EmbeddedStore implements Store {
       this.#db.exec(SCHEMA);
       this.#db.exec(TALLY_SCHEMA);
     }
-    const db = this.#db;
-    this.#reserveTx = db.transaction((entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): ReserveResult => {
+  }
+
+  #stmt(sql: string): SqliteStatement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #usageSync(limit: LimitCheck, now: number): number {
+    const { sql, params } = limitWhere(limit, now);
+    const row = this.#stmt(`SELECT ${limit.counts ? 'COUNT(*)' : 'COALESCE(SUM(amount), 0)'} AS used FROM entries WHERE ${sql}`).get(...params) as { used: number };
+    return row.used;
+  }
+
+  async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
+    // IMMEDIATE: the write lock is taken before reading usage, so no other process can slip in between.
+    return this.#db.immediate((): ReserveResult => {
       const existing = this.#stmt('SELECT * FROM entries WHERE id = ?').get(entry.id) as EntryRow | undefined;
       if (existing) return { ok: true, entry: toEntry(existing) };
       const reserved: LedgerEntry = { ...entry, state: 'reserved' };
@@ -107,7 +127,10 @@ export class EmbeddedStore implements Store {
       this.#tallies.added(reserved, now);
       return { ok: true, entry: reserved };
     });
-    this.#settleTx = db.transaction((id: string, change: EntryChange): void => {
+  }
+
+  async settle(id: string, change: EntryChange): Promise<void> {
+    this.#db.immediate((): void => {
       const row = this.#stmt('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
       if (!row) return;
       this.#stmt('UPDATE entries SET state = ?, amount = COALESCE(?, amount), end_at = COALESCE(?, end_at), delegation_id = COALESCE(?, delegation_id) WHERE id = ?')
@@ -118,30 +141,6 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  #stmt(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #usageSync(limit: LimitCheck, now: number): number {
-    const { sql, params } = limitWhere(limit, now);
-    const row = this.#stmt(`SELECT ${limit.counts ? 'COUNT(*)' : 'COALESCE(SUM(amount), 0)'} AS used FROM entries WHERE ${sql}`).get(...params) as { used: number };
-    return row.used;
-  }
-
-  async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
-    // IMMEDIATE: the write lock is taken before reading usage, so no other process can slip in between.
-    return this.#reserveTx.immediate(entry, limits, now);
-  }
-
-  async settle(id: string, change: EntryChange): Promise<void> {
-    this.#settleTx.immediate(id, change);
-  }
-
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
     const row = this.#stmt('SELECT * FROM entries WHERE id = ?').get(id) as EntryRow | undefined;
     return row && toEntry(row);
@@ -149,7 +148,7 @@ export class EmbeddedStore implements Store {
 
   async entries(filter: { since?: number | undefined; kinds?: ReadonlyArray<EntryKind> } = {}): Promise<LedgerEntry[]> {
     const parts: string[] = ['1 = 1'];
-    const params: unknown[] = [];
+    const params: SqliteParam[] = [];
     if (filter.kinds) { parts.push(`kind IN (${filter.kinds.map(() => '?').join(',')})`); params.push(...filter.kinds); }
     if (filter.since !== undefined) { parts.push('end_at > ?'); params.push(filter.since); }
     return (this.#stmt(`SELECT * FROM entries WHERE ${parts.join(' AND ')} ORDER BY start_at, rowid`).all(...params) as EntryRow[]).map(toEntry);
@@ -158,10 +157,10 @@ export class EmbeddedStore implements Store {
   async usage(limit: LimitCheck, now: number): Promise<number> {
     // A read-only store cannot build a tally: it counts by a scan, as the tallies do.
     if (this.#readOnly) return this.#usageSync(limit, now);
-    return this.#db.transaction(() => {
+    return this.#db.immediate(() => {
       this.#tallies.refresh();
       return this.#tallies.usage(this.#tallies.ensure(limit, now), now);
-    }).immediate();
+    });
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
@@ -171,28 +170,23 @@ export class EmbeddedStore implements Store {
       return this.#receiptBatch.append([receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt)]);
     }
     const insert = () => this.#stmt('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)').run(receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt));
-    this.#db.transaction(() => {
+    this.#db.immediate(() => {
       const { lastInsertRowid } = insert();
       this.#stmt('INSERT OR REPLACE INTO unknown_receipts (id, row) VALUES (?, ?)').run(receipt.id, lastInsertRowid);
-    }).immediate();
+    });
   }
 
   #insertReceipts(rows: ReadonlyArray<ReceiptRow>): void {
-    if (!this.#insertMany) {
-      const insert = this.#stmt('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)');
-      this.#insertMany = this.#db.transaction((all: ReadonlyArray<ReceiptRow>) => {
-        for (const row of all) insert.run(...row);
-      });
-    }
-    this.#insertMany.immediate(rows);
+    const insert = this.#stmt('INSERT INTO receipts (id, at, origin, plan_id, body) VALUES (?, ?, ?, ?, ?)');
+    this.#db.immediate(() => {
+      for (const row of rows) insert.run(...row);
+    });
   }
-
-  #insertMany: Database.Transaction<(rows: ReadonlyArray<ReceiptRow>) => void> | undefined;
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
     flushAllReceipts();
     this.#receiptBatch.flush(); // this store's own rows: a write that still fails reaches this caller
-    const update = this.#db.transaction(() => {
+    this.#db.immediate(() => {
       const known = this.#stmt('SELECT row FROM unknown_receipts WHERE id = ?').get(id) as { row: number } | undefined;
       // Receipts of another outcome (or from an older layout) are found by a scan: rare, and correct.
       const row = (known
@@ -203,14 +197,13 @@ export class EmbeddedStore implements Store {
       this.#stmt('UPDATE receipts SET body = ? WHERE rowid = ?').run(JSON.stringify(next), row.rowid);
       if (next.outcome !== 'unknown') this.#stmt('DELETE FROM unknown_receipts WHERE id = ?').run(id);
     });
-    update.immediate();
   }
 
   async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
     flushAllReceipts(); // every receipt this process appended before this read is in it
     this.#receiptBatch.flush(); // this store's own rows: a write that still fails reaches this caller
     const parts: string[] = ['1 = 1'];
-    const params: unknown[] = [];
+    const params: SqliteParam[] = [];
     if (query.since !== undefined) { parts.push('at >= ?'); params.push(query.since); }
     if (query.origin !== undefined) { parts.push('origin = ?'); params.push(query.origin); }
     if (query.planId !== undefined) { parts.push('plan_id = ?'); params.push(query.planId); }
@@ -237,7 +230,7 @@ export class EmbeddedStore implements Store {
   }
 
   async addUnits(id: string, delta: number): Promise<number | undefined> {
-    const add = this.#db.transaction((): number | undefined => {
+    return this.#db.immediate((): number | undefined => {
       const row = this.#stmt('SELECT body FROM keys WHERE id = ?').get(id) as { body: string } | undefined;
       if (!row) return undefined;
       const key = JSON.parse(row.body) as KeyRecord;
@@ -246,7 +239,6 @@ export class EmbeddedStore implements Store {
       this.#stmt('UPDATE keys SET body = ? WHERE id = ?').run(JSON.stringify(key), id);
       return key.units;
     });
-    return add.immediate();
   }
 
   async putPending(purchase: PendingPurchase): Promise<void> {
@@ -276,14 +268,13 @@ export class EmbeddedStore implements Store {
   }
 
   async tryLock(name: string, owner: string, ttlMs: number, now: number): Promise<number | undefined> {
-    const take = this.#db.transaction((): number | undefined => {
+    return this.#db.immediate((): number | undefined => {
       const held = this.#stmt('SELECT owner, expires_at FROM locks WHERE name = ?').get(name) as { owner: string; expires_at: number } | undefined;
       if (held && held.owner !== owner && held.expires_at > now) return undefined;
       this.#stmt('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at').run(name, owner, now + ttlMs);
       this.#stmt(`INSERT INTO meta (name, value) VALUES ('fence', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1`).run();
       return (this.#stmt(`SELECT value FROM meta WHERE name = 'fence'`).get() as { value: number }).value;
     });
-    return take.immediate();
   }
 
   async unlock(name: string, owner: string): Promise<void> {

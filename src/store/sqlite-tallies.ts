@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteStatement } from './sqlite-driver.js';
 import { tallyId } from './tally-id.js';
 import type { LedgerEntry, LimitCheck } from './types.js';
 
@@ -30,13 +30,13 @@ function weight(e: LedgerEntry, s: Tally): number {
 const fromOf = (windowMs: number, now: number) => Math.floor(now - windowMs) + 1;
 
 export class SqliteTallies {
-  readonly #stmt: (sql: string) => Database.Statement;
+  readonly #stmt: (sql: string) => SqliteStatement;
   /** Tally definitions, reloaded when another process (or this one) adds one. */
   #defs: Tally[] = [];
   #defsVersion = -1;
   #fresh = false;
 
-  constructor(stmt: (sql: string) => Database.Statement) {
+  constructor(stmt: (sql: string) => SqliteStatement) {
     this.#stmt = stmt;
   }
 
