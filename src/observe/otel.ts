@@ -35,12 +35,18 @@ interface CallFacts {
 const facts = new WeakMap<Span, CallFacts>();
 const wired = new WeakSet<Emitter>();
 
+let tracer: ReturnType<OtelApi['trace']['getTracer']> | undefined;
+
 /** Runs one logical call inside a `paying_fetch.call` span (ended only if the call paid or tried to). */
-export async function traced<T>(events: Emitter, labels: { agent?: string | undefined }, run: () => Promise<T>): Promise<T> {
+export function traced<T>(events: Emitter, labels: { agent?: string | undefined }, run: () => Promise<T>): Promise<T> {
   const otel = api;
   if (!otel) return run();
-  const span = otel.trace.getTracer('paying-fetch').startSpan('paying_fetch.call', { kind: otel.SpanKind.CLIENT });
-  if (!span.isRecording()) return run();
+  const span = (tracer ??= otel.trace.getTracer('paying-fetch')).startSpan('paying_fetch.call', { kind: otel.SpanKind.CLIENT });
+  if (!span.isRecording()) return run(); // no SDK registered: nothing more to pay for
+  return inSpan(otel, span, events, labels, run);
+}
+
+async function inSpan<T>(otel: OtelApi, span: Span, events: Emitter, labels: { agent?: string | undefined }, run: () => Promise<T>): Promise<T> {
   wire(otel, events);
   const call: CallFacts = { attributes: labels.agent ? { 'paying_fetch.agent': labels.agent } : {}, involved: false };
   facts.set(span, call);
