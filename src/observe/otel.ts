@@ -41,10 +41,18 @@ let tracer: ReturnType<OtelApi['trace']['getTracer']> | undefined;
 export function traced<T>(events: Emitter, labels: { agent?: string | undefined }, run: () => Promise<T>): Promise<T> {
   const otel = api;
   if (!otel) return run();
+  // No SDK recording a moment ago: skip even the no-op span for a second (the hot path).
+  if (Date.now() < quietUntil) return run();
   const span = (tracer ??= otel.trace.getTracer('paying-fetch')).startSpan('paying_fetch.call', { kind: otel.SpanKind.CLIENT });
-  if (!span.isRecording()) return run(); // no SDK registered: nothing more to pay for
+  if (!span.isRecording()) {
+    quietUntil = Date.now() + 1_000;
+    return run();
+  }
   return inSpan(otel, span, events, labels, run);
 }
+
+/** Until when spans are not even started: the last one did not record (no SDK, or sampled out). */
+let quietUntil = 0;
 
 async function inSpan<T>(otel: OtelApi, span: Span, events: Emitter, labels: { agent?: string | undefined }, run: () => Promise<T>): Promise<T> {
   wire(otel, events);
