@@ -3,11 +3,11 @@
 # The Node binaries come from the npm registry's `node` package (no other download), cached in
 # $NODE_VERSIONS_DIR (default ~/.cache/paying-fetch-node). Usage: scripts/test-node-versions.sh [major ...]
 #
-# better-sqlite3 is a native module built for the Node that ran `npm ci`: on another Node it cannot
-# load, so wherever the embedded store cannot open there, the files that need it (the embedded and
-# shared-store suites, the CLI, the multi-process runs) are left out, and the script says so.
-# Everything else runs: the engine, policy, codecs, transports, memory and Redis stores, MPP, MCP,
-# A2A, the SDK integrations, the portable bundle in Chromium.
+# The embedded store runs on node:sqlite where the runtime has it (Node >= 22.13), else on
+# better-sqlite3, a native module built for the Node that ran `npm ci`. The script first checks that
+# an embedded store opens on the target Node; only where none can (an older 22, say), the files that
+# need it (the embedded and shared-store suites, the CLI, the multi-process runs) are left out, and
+# the script says so. Everything else always runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=("$@")
@@ -46,7 +46,7 @@ for major in "${versions[@]}"; do
   probe='const d=(await import("node:fs")).mkdtempSync((await import("node:os")).tmpdir()+"/pf-probe-"); const {EmbeddedStore}=await import("./dist/index.js"); await new EmbeddedStore(d).close();'
   excludes=()
   if ! PATH="$bin:$PATH" node --input-type=module -e "$probe" >/dev/null 2>&1; then
-    echo "== Node $version: the embedded store cannot open (better-sqlite3 is built for $(node --version)): leaving out ${#needs_embedded[@]} files that need it"
+    echo "== Node $version: the embedded store cannot open (no node:sqlite, and better-sqlite3 is built for $(node --version)): leaving out ${#needs_embedded[@]} files that need it"
     for f in "${needs_embedded[@]}"; do excludes+=(--exclude "$f"); done
   fi
   echo "== Node $version: vitest"
