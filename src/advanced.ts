@@ -8,5 +8,3 @@ export { spendReport, renderHtmlReport } from './insight/index.js';
 export { withStoreErrors } from './store/with-store-errors.js';
 // The MPP wire codec, for paying a challenge by hand (examples/mpp-codec.ts); payingFetch pays MPP itself.
 export { readMppChallenges, encodeCredential, decodeMppReceipt, priceMppChallengeInCents, findMppPlugin, neverminedMppNetwork, type MppChallenge, type MppCredential, type MppReceipt } from './mpp/index.js';
-// The MPP wire codec, for paying a challenge by hand (examples/mpp-codec.ts); payingFetch pays MPP itself.
-export { readMppChallenges, encodeCredential, decodeMppReceipt, priceMppChallengeInCents, findMppPlugin, neverminedMppNetwork, type MppChallenge, type MppCredential, type MppReceipt } from './mpp/index.js';
