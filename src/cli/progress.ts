@@ -9,9 +9,6 @@ export interface Progress {
   stop(): void;
 }
 
-/** A retry, as the library reports it once it emits `retry` events (absent events: no retries shown). */
-interface RetryFacts { what?: string; attempt?: number; delayMs?: number; reason?: string }
-
 const plan = (id: string | undefined) => (id ? ` plan …${id.slice(-6)}` : '');
 
 /**
@@ -36,9 +33,9 @@ export function watchProgress(pay: PayingFetch, stream: NodeJS.WriteStream, afte
     pay.on('purchase', (e) => step(`bought a ${e.provider} pack (${e.reason})`)),
     pay.on('receipt', (e) => step(`answer ${e.status}${e.receipt?.transaction ? ', settled' : ''}`)),
     pay.on('blocked', (e) => step(`not paid: ${e.reason}`)),
-    (pay.on as unknown as (event: string, listener: (e: RetryFacts) => void) => () => void)('retry', (e) => {
+    pay.on('retry', (e) => {
       retries += 1;
-      step(`retrying ${e.what ?? 'a backend call'}${e.attempt ? ` (attempt ${e.attempt + 1})` : ''}${e.delayMs ? ` in ${e.delayMs} ms` : ''}${e.reason ? `: ${e.reason}` : ''}`);
+      step(`retrying ${e.action} (attempt ${e.attempt + 1} in ${e.delayMs} ms): ${e.reason}`);
     }),
   ];
   const timer = stream.isTTY

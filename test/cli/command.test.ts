@@ -191,6 +191,8 @@ describe('on a terminal (issue 18: 11, 15)', () => {
     expect(code).toBe(0);
     expect(screen).toMatch(/paying-fetch: still working after 1s…\n/);
     expect(screen).toMatch(/paying-fetch: \d+\.\ds minted a token plan …\d{6} \(first\)\n/);
+    // Each retry of the mint is a step of its own (the library's retry events).
+    expect(screen).toMatch(/retrying mint an access token \(attempt 3 in \d+ ms\)/);
     expect(sb.stats().mints).toBe(1);
   });
 
