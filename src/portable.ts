@@ -2,13 +2,7 @@
 // Cloudflare Workers, Vercel Edge, browsers). No Node built-ins on this path: the stores are the
 // memory store or one you supply; the embedded (SQLite) store, files, the environment export and
 // the CLI stay in the Node entry ('paying-fetch'). Responses are the platform's own classes.
-import { buildEngine } from './engine/build-engine.js';
-import { withFacade, type PayingFetch } from './fetch/facade.js';
-import type { PayingFetchOptions } from './fetch/options.js';
-import { payingCall } from './fetch/paying-call.js';
-
-export type { PayingFetch, KeyInfo } from './fetch/facade.js';
-export type { PayingRequestInit } from './fetch/paying-call.js';
+export { createPayingFetch, type PayingFetch, type PayingRequestInit, type KeyInfo } from './fetch/create-paying-fetch.js';
 export type { PayingFetchOptions, NeverminedOptions, Transport } from './fetch/options.js';
 export type * from './fetch/events.js';
 export { getReceipt } from './fetch/receipts.js';
@@ -31,11 +25,3 @@ export { mppxMethod, neverminedMppMethod, type MppMethodPlugin, type MppPayConte
 // The x402 codec: parse a 402's challenge, encode and decode the payment headers.
 export * as x402 from './x402/index.js';
 
-/**
- * Creates a fetch that pays x402 402s within the spending policy, as the Node entry's does. The
- * default store is in memory; pass `store` for one that outlives the process or isolate.
- */
-export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
-  const engine = buildEngine(options);
-  return withFacade(payingCall(engine, options), () => engine, options.store === undefined);
-}

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// The default transport honours HTTP(S)_PROXY here too.
+import '../util/env-proxy.js';
 import { CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { buildProgram, COMMANDS } from './program.js';

@@ -4,7 +4,7 @@ import type { HeldMppCredential } from './mpp-held.js';
 export type { HeldMppCredential } from './mpp-held.js';
 
 /** What every payment held for a request has. The token itself never leaves here but in a header. */
-interface HeldBase {
+export interface HeldBase {
   token: string;
   /** The request header it travels in (`payment-signature` or `X-PAYMENT`). */
   headerName: string;

@@ -1,23 +1,15 @@
-import type { PaymentRequirement } from '../x402/schemas.js';
+import type { HeldBase } from './held.js';
 
 /**
  * An MPP credential (`Authorization: Payment <base64url JSON>`) made for one challenge: single use
  * (the seller settles a challenge id once), never cached, never sent up front. Handed over, it
  * counts as spent until a paid answer or reconcile() says otherwise.
  */
-export interface HeldMppCredential {
+export interface HeldMppCredential extends HeldBase {
   kind: 'mpp';
-  /** The credential header's value (`Payment ...`). */
-  token: string;
-  /** `authorization`. */
-  headerName: string;
-  tokenHash: string;
-  /** The only origin it is ever sent to. */
-  origin: string;
-  /** The challenge in x402 terms (scheme `mpp:<method>`): what policy, receipts and events read. */
-  entry: PaymentRequirement;
-  /** Not x402: 0. */
-  x402Version: number;
+  // token: the credential header's value (`Payment ...`), headerName `authorization`; entry: the
+  // challenge in x402 terms (scheme `mpp:<method>`), what policy, receipts and events read;
+  // x402Version: 0 (not x402).
   challengeId: string;
   /** A priced challenge's reservation (reserved before the plugin was asked for a credential). */
   reservationId: string | undefined;

@@ -1,6 +1,4 @@
 import { buildEngine } from '../engine/build-engine.js';
-// Node: the default transport honours HTTP(S)_PROXY (the portable entry leaves this out).
-import '../util/env-proxy.js';
 import { withFacade, type PayingFetch } from './facade.js';
 import type { PayingFetchOptions } from './options.js';
 import { payingCall } from './paying-call.js';
@@ -8,7 +6,11 @@ import { payingCall } from './paying-call.js';
 export type { PayingFetch, KeyInfo } from './facade.js';
 export type { PayingRequestInit } from './paying-call.js';
 
-/** Creates a fetch that pays x402 402s (Nevermined tokens, signed x402 payloads) within the spending policy. */
+/**
+ * Creates a fetch that pays x402 402s (Nevermined tokens, signed x402 payloads, MPP) within the
+ * spending policy. The default store is in memory; pass `store` for one that outlives the process.
+ * Runtime-neutral: the Node entries add HTTP(S)_PROXY support (util/env-proxy.ts) on import.
+ */
 export function createPayingFetch(options: PayingFetchOptions): PayingFetch {
   const engine = buildEngine(options);
   return withFacade(payingCall(engine, options), () => engine, options.store === undefined);

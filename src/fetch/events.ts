@@ -87,26 +87,11 @@ export interface RetryEvent {
   reason: string;
 }
 
-/** The delegation lifecycle: a delegation created, adopted, renewed (a new one replacing one that ended) or retired. */
-export interface DelegationEvent {
-  action: 'created' | 'adopted' | 'renewed' | 'retired';
-  delegationId: string;
-  /** Cents reserved for it in the ledger (its limit, or its remaining budget when adopted). */
-  reservedCents: number | undefined;
-  planId: string | undefined;
-  /** For `retired`: the backend's status (Active when only too small for an order). */
-  status?: string | undefined;
-}
-
-/** The ledger moved: a reservation made, committed, released, marked unknown, or a delegation closed. */
-export interface ReservationEvent {
-  action: 'reserve' | 'commit' | 'release' | 'unknown' | 'close';
-  id: string;
-  kind: string | undefined;
-  amountCents: number | undefined;
-  origin: string | undefined;
-  planId: string | undefined;
-}
+// The delegation lifecycle and the ledger's moves are described where they happen.
+export type { DelegationLifecycleEvent as DelegationEvent } from '../nevermined/delegations.js';
+import type { DelegationLifecycleEvent as DelegationEvent } from '../nevermined/delegations.js';
+export type { LedgerChange as ReservationEvent } from '../policy/ledger.js';
+import type { LedgerChange as ReservationEvent } from '../policy/ledger.js';
 
 /** A call threw a typed error (every paying-fetch error, refusals included): what an alert watches. */
 export interface FailedEvent {

@@ -13,12 +13,14 @@ import { backendError } from './backend-errors.js';
 import type { NeverminedClient } from './client.js';
 import type { Delegation } from './schemas.js';
 
-/** One step of the delegation lifecycle (the `delegation` event). */
+/** One step of the delegation lifecycle: a delegation created, adopted, renewed (replacing one that ended) or retired (the `delegation` event). */
 export interface DelegationLifecycleEvent {
   action: 'created' | 'adopted' | 'renewed' | 'retired';
   delegationId: string;
+  /** Cents reserved for it in the ledger (its limit, or its remaining budget when adopted). */
   reservedCents: number | undefined;
   planId: string | undefined;
+  /** For `retired`: the backend's status (Active when only too small for an order). */
   status?: string | undefined;
 }
 
