@@ -16,7 +16,6 @@ export interface OwedWrite {
  */
 export class Backlog {
   #owed: OwedWrite[] = [];
-  #lastError: unknown;
 
   /** Whether writes are waiting (the store failed after a payment). */
   get owed(): boolean {
@@ -37,7 +36,6 @@ export class Backlog {
         await writes[i]!.write();
       } catch (error) {
         this.#owed.push(...writes.slice(i));
-        this.#lastError = error;
         return error;
       }
     }
@@ -65,17 +63,10 @@ export class Backlog {
       try {
         await this.#owed[0]!.write();
       } catch (error) {
-        this.#lastError = error;
         return error;
       }
       this.#owed.shift();
     }
-    this.#lastError = undefined;
     return undefined;
-  }
-
-  /** The store's last error while writes are owed (for `budget()` and the CLI to show). */
-  get lastError(): unknown {
-    return this.#lastError;
   }
 }

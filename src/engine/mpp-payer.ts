@@ -54,13 +54,20 @@ export class MppPayer {
     if (candidate.plugin === undefined) return this.#nevermined(candidate, url, origin, context);
 
     const reservation = await ledger.reserve({ kind: 'purchase', amountCents: priceCents!, origin, planId: entry.planId, note: 'mpp', what: `${what} (${entry.scheme}, ${challenge.intent})` });
+    let credential;
+    try {
+      credential = await candidate.plugin.createCredential(challenge, { url, httpMethod: context.httpMethod, signal: context.signal });
+    } catch (error) {
+      await ledger.release(reservation.id); // the plugin made nothing
+      if (error instanceof PaymentSigningError || isPolicyRefusal(error)) throw error;
+      throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: (error as Error).message.slice(0, 200) });
+    }
     let header: { name: string; value: string };
     try {
-      const credential = await candidate.plugin.createCredential(challenge, { url, httpMethod: context.httpMethod, signal: context.signal });
       header = encodeCredential(challenge, credential);
     } catch (error) {
-      await ledger.release(reservation.id); // nothing was made or sent
-      if (error instanceof PaymentSigningError || isPolicyRefusal(error)) throw error;
+      // A credential was made (creating one may move money) but cannot be sent: it stays counted.
+      await ledger.markUnknown(reservation.id);
       throw new PaymentSigningError({ scheme: entry.scheme, network: entry.network, reason: (error as Error).message.slice(0, 200) });
     }
     const held = this.#held(candidate, origin, header, { reservationId: reservation.id, delegationId: undefined, secrets: [] });

@@ -4,11 +4,12 @@ import { Permit2AllowanceRequiredError } from '../errors/permit2-allowance-requi
 import type { HeldToken } from '../engine/held.js';
 import type { PaymentEngine } from '../engine/payment-engine.js';
 import type { Labels } from '../engine/recorder.js';
+import { neverSent } from '../util/never-sent.js';
 import { randomId } from '../util/random-id.js';
 import type { FetchLike } from '../util/transport.js';
 import { originOf } from '../util/url-parts.js';
 import type { PaymentRequired } from '../x402/schemas.js';
-import { sellerMessage, type ChallengeRead } from './challenge.js';
+import { sellerMessage } from './challenge.js';
 import type { Candidate, OnPermit2AllowanceRequired } from '../engine/scheme-plugins.js';
 import type { ReplayableRequest } from './replayable-request.js';
 import { send, type Sent } from './send.js';
@@ -142,7 +143,8 @@ export class HttpCall {
       this.#lastSendMs = this.engine.now() - sentAt;
       return sent;
     } catch (error) {
-      if (!held) throw error;
+      // Refused before it left (no connection, DNS, TLS): nothing was handed over, nothing to recover.
+      if (!held || neverSent(error)) throw error;
       // The payment went out and no answer came back: the charge may have happened.
       throw await this.engine.unknown(this.#target.url, this.#target.method, held, sentAt, 0, error, this.settings.labels, this.#key());
     }
@@ -245,4 +247,3 @@ export class HttpCall {
   }
 }
 
-export type { ChallengeRead };

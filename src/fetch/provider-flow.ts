@@ -16,6 +16,8 @@ import type { ReplayableRequest } from './replayable-request.js';
 import { send } from './send.js';
 import { utf8Text } from '../util/text-bytes.js';
 
+/** How long a vendor's non-OK body is read to classify it: past that, status and headers decide. */
+const CLASSIFY_BODY_TIMEOUT_MS = 5_000;
 const MAX_CLASSIFY_BYTES = 64 * 1024;
 /** Purchases one call may ride on (each one someone else's, but one): a bound, never a target. */
 const MAX_PURCHASE_ROUNDS = 100;
@@ -115,7 +117,7 @@ class ProviderCall {
   }
 
   async classified(sent: Response, keyed: boolean): Promise<{ verdict: Classification; response: Response }> {
-    const { bytes, response } = await peekBody(sent, MAX_CLASSIFY_BYTES);
+    const { bytes, response } = await peekBody(sent, MAX_CLASSIFY_BYTES, CLASSIFY_BODY_TIMEOUT_MS); // a vendor may trickle it forever
     const text = bytes ? utf8Text(bytes) : '';
     return { verdict: this.recipe.classify({ status: response.status, headers: response.headers, json: safeJsonParse(text), text, keyed }), response };
   }

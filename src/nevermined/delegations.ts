@@ -207,9 +207,8 @@ export class DelegationManager {
     // The backend lists this API key's delegations only: a store shared with another principal
     // holds their history too, which is not ours to renew.
     const listed = await this.client.listDelegations(signal);
-    const mine = new Set(listed.map((d) => d.delegationId));
-    const ours = (await this.ledger.store.entries({ kinds: ['delegation'] })).filter((e) => e.delegationId !== undefined && mine.has(e.delegationId));
-    const renewal = this.#endedOnce || ours.some((e) => e.state === 'committed');
+    const ended = (await this.ledger.store.entries({ kinds: ['delegation'] })).filter((e) => e.state === 'committed' && e.delegationId !== undefined);
+    const renewal = this.#endedOnce || (await this.#anyOurs(ended.map((e) => e.delegationId!), signal));
     const consent = consentOf(this.policy.autoRenew);
     if (renewal && !consent.given) {
       if ((await this.ledger.headroom()) <= 0) await this.#throwBudget(1, 'Renewing the delegation');
@@ -232,6 +231,24 @@ export class DelegationManager {
       }
     }
     return this.#create(paymentMethodId, renewal, consent, signal);
+  }
+
+  /**
+   * Whether any of these ended delegations (in a store other principals may share) is this API
+   * key's: the backend answers for its own and says "not found / not yours" for the others. The
+   * listing of accessible delegations cannot tell: it holds Active ones only. When the backend
+   * cannot say, it counts as ours (consent is then asked for, never skipped).
+   */
+  async #anyOurs(ids: string[], signal?: AbortSignal): Promise<boolean> {
+    for (const id of ids.slice(-20).reverse()) {
+      try {
+        await this.client.getDelegation(id, signal);
+        return true;
+      } catch (error) {
+        if (!(error instanceof NeverminedBackendError && error.code === 'DELEGATION_UNUSABLE')) return true;
+      }
+    }
+    return false;
   }
 
   async #create(paymentMethodId: string, renewal: boolean, consent: ReturnType<typeof consentOf>, signal?: AbortSignal): Promise<Active> {

@@ -1,3 +1,4 @@
+import { NeverminedBackendError } from '../errors/backend-error.js';
 import type { Ledger } from '../policy/ledger.js';
 import type { LedgerEntry, ReceiptRecord } from '../store/types.js';
 import type { NeverminedClient } from './client.js';
@@ -99,22 +100,6 @@ async function checkDelegation(ledger: Ledger, report: ReconcileReport, entries:
 }
 
 /**
- * The delegations in the ledger that are this principal's: a store shared with another principal
- * (another API key) holds theirs too, which only they can check.
- */
-async function ownDelegations(client: NeverminedClient, entries: LedgerEntry[], report: ReconcileReport): Promise<string[]> {
-  const inLedger = [...new Set(entries.filter((e) => e.kind === 'delegation' && e.delegationId).map((e) => e.delegationId as string))];
-  if (inLedger.length === 0) return [];
-  try {
-    const mine = new Set((await client.listDelegations()).map((d) => d.delegationId));
-    return inLedger.filter((id) => mine.has(id));
-  } catch (error) {
-    report.failures.push({ delegationId: '(list delegations)', error: (error as Error).message });
-    return [];
-  }
-}
-
-/**
  * Compares the ledger with the backend's delegation transactions: finds charges the ledger missed
  * and ledger charges without a backend charge, matches the charges of pack purchases, and settles
  * unknown outcomes.
@@ -123,13 +108,15 @@ export async function reconcile(client: NeverminedClient, ledger: Ledger, now: (
   const store = ledger.store;
   const entries = await store.entries();
   const report: ReconcileReport = { at: now(), delegationsChecked: 0, unknownCharges: [], missingCharges: [], packCharges: [], resolvedUnknown: [], failures: [], ok: true };
-  const delegationIds = await ownDelegations(client, entries, report);
+  const delegationIds = [...new Set(entries.filter((e) => e.kind === 'delegation' && e.delegationId).map((e) => e.delegationId as string))];
   const unknownReceipts = (await store.receipts()).filter((r) => r.outcome === 'unknown');
   for (const delegationId of delegationIds) {
     let transactions: DelegationTransaction[];
     try {
       transactions = await client.listDelegationTransactions(delegationId);
     } catch (error) {
+      // Not found, or not this key's: another principal's delegation in a shared store.
+      if (error instanceof NeverminedBackendError && error.code === 'DELEGATION_UNUSABLE') continue;
       report.failures.push({ delegationId, error: (error as Error).message });
       continue;
     }

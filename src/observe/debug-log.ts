@@ -24,10 +24,17 @@ export function attachDebugLog(events: Emitter, logger: LoggerLike | undefined):
   for (const name of EVENT_NAMES) {
     events.on(name, (event: PayingFetchEvents[typeof name]) => {
       const line = `${name} ${describe(event as unknown as Record<string, unknown>)}`;
-      if (logger) logger.debug({ event: name, ...(event as object) }, `paying-fetch ${line}`);
+      if (logger) logger.debug({ event: name, ...plain(event as unknown as Record<string, unknown>) }, `paying-fetch ${line}`);
       else console.error(`PAYING-FETCH ${pid}: ${line}`);
     });
   }
+}
+
+/** The event's facts with errors reduced to name and code: a logger would print a raw error's whole message and stack. */
+function plain(event: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) out[key] = value instanceof Error ? { name: value.name, code: (value as { code?: unknown }).code } : value;
+  return out;
 }
 
 /** `key=value` pairs of an event's plain facts (objects and errors summarised, never expanded). */

@@ -6,9 +6,11 @@ import { afterEach } from 'vitest';
 // failing disk can do. Every server listens on 127.0.0.1 and is closed after each test.
 
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
+/** Closes every hostile server started so far (a seller going down mid-test). */
+export async function closeAll(): Promise<void> {
   await Promise.all(closers.splice(0).map((close) => close()));
-});
+}
+afterEach(closeAll);
 
 export interface Hostile {
   url: string;

@@ -149,3 +149,41 @@ describe('a signed payload whose paid hop redirects to a 402 elsewhere', () => {
     expect(await pay.receipts()).toEqual([expect.objectContaining({ outcome: 'unknown', reservedCents: 25, path: '/paid' })]);
   });
 });
+
+describe('renewal consent survives a restart (found by review)', () => {
+  it('a restarted agent whose card delegation ended needs autoRenew, as the first process did', async () => {
+    const sb = await sandbox();
+    const { MemoryStore, ConsentRequiredError } = await import('../../src/index.js');
+    const store = new MemoryStore();
+    const policy = { budget: { perDayCents: 5000 }, delegation: { spendingLimitCents: 500, durationSecs: 60 } };
+    const first = cardPayingFetch(sb, policy, { store });
+    expect((await first.pay(`${sb.sellerUrl}/weather`)).status).toBe(200);
+    sb.world.advance(61_000);
+    await first.pay(`${sb.sellerUrl}/weather`).catch(() => undefined); // ended: closed in the ledger
+    const before = sb.world.delegations.size;
+    const restarted = cardPayingFetch(sb, policy, { store }); // same key, same store, new process
+    expect(await restarted.pay(`${sb.sellerUrl}/weather`).catch((e: unknown) => e)).toBeInstanceOf(ConsentRequiredError);
+    expect(sb.world.delegations.size).toBe(before);
+  });
+});
+
+describe('a paid request refused before it left (found by review)', () => {
+  it('a seller that is down is not an unknown outcome: the next call pays as usual', async () => {
+    const sb = await sandbox();
+    const { pay } = payingFetchFor(sb);
+    const up = await hostileServer((req, res) => {
+      if (!req.headers['payment-signature']) {
+        res.writeHead(402, { 'payment-required': nvmChallenge(SANDBOX_PLANS.basic) });
+        return res.end();
+      }
+      res.end('paid');
+    });
+    expect(await (await pay(`${up.url}/x`)).text()).toBe('paid'); // a token is now sent up front to this origin
+    const port = new URL(up.url).port;
+    const { closeAll } = await import('./kit.js');
+    await closeAll();
+    const refused = await pay(`http://127.0.0.1:${port}/x`).catch((e: unknown) => e);
+    expect(refused).not.toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect(await pay.receipts()).toHaveLength(1);
+  });
+});
