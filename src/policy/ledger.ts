@@ -70,6 +70,12 @@ export class Ledger {
    * Another process's spending shows up within that second.
    */
   readonly #passed = new Map<string, number>();
+  /**
+   * What was spent per budget at the last read of the ledger's history, and an upper bound on what
+   * this ledger committed since: near a threshold, the history is read again only when that bound
+   * could reach it (or a second later, for other processes' spending), not on every commit.
+   */
+  #spentRead: { at: number; spent: Map<string, number>; since: number } | undefined;
 
   constructor(
     readonly store: Store,
@@ -183,6 +189,7 @@ export class Ledger {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents });
     this.#changed('commit', id, amountCents);
+    if (this.#spentRead) await this.#noteSpent(id, amountCents);
     await this.#warnIfNeeded(this.now());
   }
 
@@ -205,7 +212,20 @@ export class Ledger {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
     this.#changed('close', id, spentCents);
+    this.#spentRead = undefined; // a delegation's charges now count through it: read again
     await this.#warnIfNeeded(this.now());
+  }
+
+  /** A commit raises what was spent by at most its amount (read from the entry when not given). */
+  async #noteSpent(id: string, amountCents: number | undefined): Promise<void> {
+    const read = this.#spentRead;
+    try {
+      const cents = amountCents ?? (await this.store.getEntry(id))?.amountCents;
+      if (cents === undefined) this.#spentRead = undefined;
+      else if (read) read.since += cents;
+    } catch {
+      this.#spentRead = undefined;
+    }
   }
 
   #changed(action: LedgerChange['action'], id: string, amountCents?: number): void {
@@ -241,8 +261,10 @@ export class Ledger {
       else this.#crossed(`spent:${limit.name}`, false), this.#crossed(`reserved:${limit.name}`, false);
     }
     if (near.every((name) => this.#warned.has(`spent:${name}`) && this.#warned.has(`reserved:${name}`))) return;
+    if (this.#spentCannotWarn(near, limits, threshold, now)) return;
     const since = this.policy.budget?.lifetimeCents === undefined ? now - DAY_MS : undefined;
     const view = budgetView(await this.store.entries({ since }), this.policy, now);
+    this.#spentRead = { at: now, since: 0, spent: new Map([['budget.lifetime', view.lifetime.spentCents], ['budget.perHour', view.perHour.spentCents], ['budget.perDay', view.perDay.spentCents]]) };
     for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
       if (w.limitCents === undefined || !near.includes(name)) continue;
       const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
@@ -251,6 +273,21 @@ export class Ledger {
       const held = percentOf(w.spentCents + w.unspentReservedCents, w.limitCents);
       if (this.#crossed(`reserved:${name}`, held >= threshold)) this.onReservedWarning({ ...facts, percent: held });
     }
+  }
+
+  /**
+   * Near a threshold with only the spent warning left to give: true while what was spent at the
+   * last read (under a second ago) plus everything committed here since stays below it.
+   */
+  #spentCannotWarn(near: string[], limits: LimitCheck[], threshold: number, now: number): boolean {
+    const read = this.#spentRead;
+    if (!read || now - read.at >= 1_000 || now < read.at) return false;
+    return near.every((name) => {
+      if (this.#warned.has(`spent:${name}`)) return this.#warned.has(`reserved:${name}`);
+      const spent = read.spent.get(name);
+      const max = limits.find((l) => l.name === name)?.max;
+      return this.#warned.has(`reserved:${name}`) && spent !== undefined && max !== undefined && (spent + read.since) * 100 < threshold * max;
+    });
   }
 
   /** True the first time `over` holds since it last did not. */

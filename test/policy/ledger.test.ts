@@ -100,6 +100,26 @@ describe('the ledger', () => {
     expect(warnings).toEqual([{ limit: 'budget.lifetime', limitCents: 1000, spentCents: 800, unspentReservedCents: 100, usedCents: 800, percent: 80 }]);
   });
 
+  it('near the threshold, charges under a reserved delegation do not read the whole history on each commit, and the warning still comes on the crossing', async () => {
+    const store = new MemoryStore();
+    let historyReads = 0;
+    const entries = store.entries.bind(store);
+    store.entries = (filter) => ((historyReads += 1), entries(filter));
+    const clock = { t: 1_700_000_000_000 };
+    const warnings: Array<{ spentCents: number }> = [];
+    const l = new Ledger(store, parsePolicy({ budget: { lifetimeCents: 1000 } }), () => clock.t, (w) => warnings.push(w));
+    await l.reserve({ id: 'delegation:d', kind: 'delegation', amountCents: 900, delegationId: 'd', what: 'a delegation' }); // 90%: reserved warning
+    for (let i = 0; i < 200; i += 1) {
+      const charge = await l.reserve({ kind: 'charge', amountCents: 1, delegationId: 'd', what: 'a card charge' }, { enforce: false });
+      await l.commit(charge.id);
+    }
+    expect(historyReads).toBeLessThanOrEqual(3); // was one or two per charge: 400
+    expect(warnings).toEqual([]); // $2 spent of $10
+    for (let i = 0; i < 600; i += 1) await l.commit((await l.reserve({ kind: 'charge', amountCents: 1, delegationId: 'd', what: 'a card charge' }, { enforce: false })).id);
+    expect(warnings).toMatchObject([{ limit: 'budget.lifetime', spentCents: 800, percent: 80 }]); // on the very commit that crossed
+    expect(historyReads).toBeLessThanOrEqual(6);
+  });
+
   it('the same id reserves once (adopting a delegation twice is one reservation)', async () => {
     const { l } = ledger({ budget: { lifetimeCents: 1000 } });
     await l.reserve({ id: 'delegation:x', kind: 'delegation', amountCents: 600, what: 'x' });
