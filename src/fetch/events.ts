@@ -190,7 +190,7 @@ export class Emitter {
     if (!listeners?.size && !this.#tapped(event)) return;
     // Events never show a query string: it may carry the caller's own secrets.
     if (typeof (payload as { url?: unknown }).url === 'string') {
-      payload = { ...payload, url: publicUrl((payload as { url: string }).url) };
+      payload = Object.assign({}, payload, { url: publicUrl((payload as { url: string }).url) }); // not a spread: V8's slow path on Node 20
     }
     for (const listener of listeners ?? []) call(listener as Listener<E>, payload);
     for (const tap of this.#taps.get(event) ?? []) if (tap.active()) call(tap.listener as Listener<E>, payload);

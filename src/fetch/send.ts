@@ -57,7 +57,7 @@ export async function send(
     if (method !== 'GET') init.method = method; // GET is the default: one conversion fewer
     if (body !== undefined) init.body = body;
     if (signal) init.signal = signal;
-    const response = await transport(url, request.hasRest ? { ...request.rest, ...init } : init);
+    const response = await transport(url, request.hasRest ? Object.assign({}, request.rest, init) : init);
     const location = follow && REDIRECTS.has(response.status) ? response.headers.get('location') : null;
     if (location === null) {
       // Browsers hide a manual redirect (status 0, no Location): it cannot be followed safely here.

