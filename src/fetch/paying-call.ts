@@ -77,7 +77,7 @@ function observedCall(engine: PaymentEngine, options: PayingFetchOptions, call: 
     throw error;
   };
   const run = (input: string | URL | Request, init?: PayingRequestInit): Promise<Response> => {
-    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? { ...options.tags, ...init?.tags } : undefined };
+    const labels: Labels = { agent: init?.agent ?? options.agent, tags: options.tags || init?.tags ? Object.assign({}, options.tags, init?.tags) : undefined };
     const answer = telemetry && otelLoaded() ? traced(engine.events, labels, () => call(input, init, labels)) : call(input, init, labels);
     return engine.events.wants('failed') ? answer.catch(report(input)) : answer; // no extra tick on the hot path
   };
