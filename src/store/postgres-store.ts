@@ -1,16 +1,29 @@
-import type { Pool, PoolConfig, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { SCHEMA, SCHEMA_LOCK } from './postgres-schema.js';
+import { SCHEMA, SCHEMA_LOCK, schemaVersion } from './postgres-schema.js';
+import { tallyId } from './tally-id.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 export interface PostgresStoreOptions {
   /** Separates deployments sharing one database. Default 'default'. */
   prefix?: string;
+  /**
+   * Settled ledger entries that ended longer ago than this are compacted: folded into one running
+   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits with
+   * longer windows are refused. Default 7 days.
+   */
+  compactAfterMs?: number;
 }
+
+/** Entries compacted per transaction: each is short, so reservations never wait long on it. */
+const COMPACT_BATCH = 1_000;
+/** A store compacts at most this often (after a reservation). */
+const COMPACT_EVERY_MS = 60_000;
 
 interface EntryRow {
   id: string; kind: string; state: string; amount: string; start_at: string; end_at: string;
   origin: string | null; plan_id: string | null; delegation_id: string | null; transaction_id: string | null; note: string | null;
+  compacted_count: string | null;
 }
 
 function toEntry(row: EntryRow): LedgerEntry {
@@ -18,7 +31,15 @@ function toEntry(row: EntryRow): LedgerEntry {
     id: row.id, kind: row.kind as EntryKind, state: row.state as LedgerEntry['state'], amountCents: Number(row.amount),
     startAt: Number(row.start_at), endAt: Number(row.end_at), origin: row.origin ?? undefined, planId: row.plan_id ?? undefined,
     delegationId: row.delegation_id ?? undefined, transactionId: row.transaction_id ?? undefined, note: row.note ?? undefined,
+    ...(row.compacted_count === null ? {} : { compactedCount: Number(row.compacted_count) }),
   };
+}
+
+/** Whether this version's schema is in the database already (then no DDL runs: see #migrate). */
+async function schemaIsCurrent(client: PoolClient): Promise<boolean> {
+  const [table] = (await client.query<{ ok: boolean }>(`SELECT to_regclass('pf_schema') IS NOT NULL AS ok`)).rows;
+  if (!table?.ok) return false;
+  return (await client.query('SELECT 1 FROM pf_schema WHERE version = $1', [schemaVersion()])).rowCount === 1;
 }
 
 const definedOnly = <T extends object>(value: T): Partial<T> =>
@@ -28,13 +49,18 @@ const definedOnly = <T extends object>(value: T): Partial<T> =>
  * The store for fleets next to a PostgreSQL they already run. A reservation is one transaction
  * (one round trip: the pf_reserve function) that locks its deployment's row first, so agents
  * anywhere can never exceed a shared budget together (README: "which store when" says why a row
- * lock and not SERIALIZABLE). Every write is committed before the call goes on.
+ * lock and not SERIALIZABLE). It reads running totals per limit (postgres-ledger-sql.ts), so its
+ * cost does not grow with the ledger, and old settled entries are compacted. Every write is
+ * committed before the call goes on.
  */
 export class PostgresStore implements Store {
   readonly #pool: Pool;
   readonly #dep: string;
   readonly #owned: boolean;
   readonly #ready: Promise<void>;
+  readonly #compactAfterMs: number;
+  #lastCompaction = 0;
+  #compacting: Promise<number> | undefined;
 
   constructor(pool: Pool, options: PostgresStoreOptions = {}, owned = false) {
     const prefix = options.prefix ?? 'default';
@@ -42,6 +68,7 @@ export class PostgresStore implements Store {
     this.#pool = pool;
     this.#dep = prefix;
     this.#owned = owned;
+    this.#compactAfterMs = options.compactAfterMs ?? 7 * 86_400_000;
     this.#ready = this.#migrate();
     this.#ready.catch(() => {}); // reported to the first caller
   }
@@ -64,7 +91,12 @@ export class PostgresStore implements Store {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
+      // DDL only when the schema is not this version's: even a no-op ALTER TABLE takes an exclusive
+      // lock, which deadlocks with agents already reserving (seen with 8 processes starting).
+      if (!(await schemaIsCurrent(client))) {
+        await client.query(SCHEMA);
+        await client.query('INSERT INTO pf_schema (version) VALUES ($1) ON CONFLICT DO NOTHING', [schemaVersion()]);
+      }
       await client.query('INSERT INTO pf_deployments (deployment) VALUES ($1) ON CONFLICT DO NOTHING', [this.#dep]);
       await client.query('COMMIT');
     } catch (error) {
@@ -80,10 +112,20 @@ export class PostgresStore implements Store {
     return (await this.#pool.query<R>(sql, [this.#dep, ...params])).rows;
   }
 
+  /** A limit as the SQL takes it: its tally id attached (see postgres-ledger-sql.ts). */
+  #scoped(limit: LimitCheck): object {
+    if (limit.windowMs !== undefined && limit.windowMs >= this.#compactAfterMs) {
+      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs above it (it is ${this.#compactAfterMs})`);
+    }
+    return { ...definedOnly(limit), tid: tallyId(limit) };
+  }
+
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
+    const scoped = JSON.stringify(limits.map((l) => this.#scoped(l)));
     const [row] = await this.#q<{ r: { ok: boolean; existing?: boolean; index?: number; used?: string } }>(
-      'SELECT pf_reserve($1, $2, $3, $4) AS r', [JSON.stringify(definedOnly(entry)), JSON.stringify(limits.map(definedOnly)), now],
+      'SELECT pf_reserve($1, $2, $3, $4) AS r', [JSON.stringify(definedOnly(entry)), scoped, now],
     );
+    this.#maybeCompact(now);
     const r = row!.r;
     if (!r.ok) return { ok: false, violated: limits[r.index! - 1]!, used: Number(r.used) };
     if (r.existing) return { ok: true, entry: (await this.getEntry(entry.id))! };
@@ -91,10 +133,27 @@ export class PostgresStore implements Store {
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    await this.#q(
-      'UPDATE pf_entries SET state = $3, amount = COALESCE($4, amount), end_at = COALESCE($5, end_at), delegation_id = COALESCE($6, delegation_id) WHERE deployment = $1 AND id = $2',
-      [id, change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null],
-    );
+    await this.#q('SELECT pf_settle($1, $2, $3, $4, $5, $6)', [id, change.state, change.amountCents ?? null, change.endAt ?? null, change.delegationId ?? null]);
+  }
+
+  /**
+   * Compacts settled entries that ended before `now - compactAfterMs`, in batches (one short
+   * transaction each); returns how many left the ledger. Runs on its own after reservations (at
+   * most once a minute); callable.
+   */
+  async compact(now: number = Date.now()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [row] = await this.#q<{ n: number }>('SELECT pf_compact($1, $2, $3, $4) AS n', [now - this.#compactAfterMs, COMPACT_BATCH, now]);
+      total += row!.n;
+      if (row!.n < COMPACT_BATCH) return total;
+    }
+  }
+
+  #maybeCompact(now: number): void {
+    if (this.#compacting || now - this.#lastCompaction < COMPACT_EVERY_MS) return;
+    this.#lastCompaction = now;
+    this.#compacting = this.compact(now).catch(() => 0).finally(() => (this.#compacting = undefined));
   }
 
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
@@ -111,7 +170,7 @@ export class PostgresStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    const [row] = await this.#q<{ used: string }>('SELECT pf_used($1, $2, $3) AS used', [JSON.stringify(definedOnly(limit)), now]);
+    const [row] = await this.#q<{ used: string }>('SELECT pf_usage($1, $2, $3) AS used', [JSON.stringify(this.#scoped(limit)), now]);
     return Number(row!.used);
   }
 
@@ -203,6 +262,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#compacting;
     if (this.#owned) await this.#pool.end();
   }
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../src/store/embedded-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { EntryKind, EntryState, LedgerEntry, LimitCheck } from '../../src/store/types.js';
 import type { Store } from '../../src/store/types.js';
-import { redisUrl, tempHome } from './stores.js';
+import { postgresUrl, redisUrl, tempHome } from './stores.js';
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -42,6 +43,7 @@ function limits(r: (n: number) => number): LimitCheck[] {
 const tallied: Array<[string, () => Promise<Store>]> = [
   ['embedded', async () => new EmbeddedStore(tempHome())],
   ...(redisUrl ? [['redis', () => RedisStore.connect(redisUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY })] as [string, () => Promise<Store>]] : []),
+  ...(postgresUrl ? [['postgres', () => PostgresStore.connect(postgresUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY })] as [string, () => Promise<Store>]] : []),
 ];
 
 describe.each(tallied)('the %s ledger keeps running totals', (_name, make) => {
@@ -85,9 +87,17 @@ describe.each(tallied)('the %s ledger keeps running totals', (_name, make) => {
 
 });
 
-describe.skipIf(!redisUrl)('the Redis ledger compacts', () => {
+type Compacting = Store & { compact(now?: number): Promise<number> };
+
+// The stores that compact old settled entries (both take a prefix and compactAfterMs).
+const compacting: Array<[string, (compactAfterMs: number) => Promise<Compacting>]> = [
+  ...(redisUrl ? [['Redis', (compactAfterMs: number) => RedisStore.connect(redisUrl, { prefix: `rc-${randomUUID().slice(0, 8)}`, compactAfterMs })] as [string, (ms: number) => Promise<Compacting>]] : []),
+  ...(postgresUrl ? [['Postgres', (compactAfterMs: number) => PostgresStore.connect(postgresUrl, { prefix: `rc-${randomUUID().slice(0, 8)}`, compactAfterMs })] as [string, (ms: number) => Promise<Compacting>]] : []),
+];
+
+describe.each(compacting)('the %s ledger compacts', (_name, make) => {
   it('compacts settled entries of ended windows: the ledger shrinks, every total stays the same', async () => {
-    const store = await RedisStore.connect(redisUrl, { prefix: `rc-${randomUUID().slice(0, 8)}`, compactAfterMs: 2 * DAY });
+    const store = await make(2 * DAY);
     const lifetime: LimitCheck = { name: 'budget.lifetime', max: 1e9, kinds: ['purchase', 'delegation'] };
     const counted: LimitCheck = { name: 'count', max: 1e9, counts: true, kinds: ['purchase'], origin: 'https://a' };
     const day: LimitCheck = { name: 'budget.perDay', windowMs: DAY, max: 1e9, kinds: ['purchase', 'delegation'] };
