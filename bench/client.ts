@@ -17,10 +17,21 @@ export type ClientName = 'undici' | 'fetch' | 'paying-fetch' | 'paying-fetch-emb
 
 export interface ClientJob {
   route: 'free' | 'paid';
+  /** Time only the first paid call of a fresh process (cold), split into transport and own time. */
+  first?: boolean;
   client: ClientName;
   total: number;
   concurrency: number;
   repeats: number;
+}
+
+export interface FirstCall {
+  /** The whole first paid call, ms. */
+  totalMs: number;
+  /** Of which waiting on the transport (seller and backend round trips), ms; paying-fetch only. */
+  transportMs?: number | undefined;
+  /** Round trips the call made (seller and backend). */
+  trips?: number | undefined;
 }
 
 export interface ClientReport {
@@ -43,6 +54,7 @@ const sandbox = await createSandbox({ delegationLimitCents: 10_000_000 });
 const nevermined = { apiKey: sandbox.apiKey, backendUrl: sandbox.backendUrl, delegationId: sandbox.delegationId };
 let payments = () => sandbox.world.mints.length;
 let call: () => Promise<void>;
+if (job.first) await firstCall(); // exits
 
 if (job.client === 'undici' || job.client === 'fetch') {
   // The floor: the token minted once, then set by hand on every call.
@@ -71,6 +83,52 @@ if (job.client === 'undici' || job.client === 'fetch') {
   // Paid route: mint once, the token is then sent up front. Free route: never asked to pay, nothing sent.
   if (job.route === 'paid') await pay(url).then(consume);
   call = () => pay(url).then(consume);
+}
+
+/**
+ * The first paid call of a fresh process: the 402, (paying-fetch: the delegation and the mint,) the
+ * paid replay. The floor is two plain round trips with undici (the 402, then the same request with a
+ * payment header). Nothing is warmed: this is what an agent's first call, or a CLI run, costs.
+ */
+async function firstCall(): Promise<never> {
+  let result: FirstCall;
+  const paid = `${origin.url}/paid`;
+  if (job.client === 'undici' || job.client === 'fetch') {
+    const plain = job.client === 'fetch' ? (u: string, i?: RequestInit) => fetch(u, i) : raw;
+    const t0 = performance.now();
+    await plain(paid).then(consume);
+    await plain(paid, { headers: { 'payment-signature': 'x'.repeat(64) } }).then(consume);
+    result = { totalMs: performance.now() - t0, trips: 2 };
+  } else if (job.client === 'x402') {
+    const x402 = wrapFetchWithPayment(
+      ((input: Request) => raw(input.url, { method: input.method, headers: input.headers })) as unknown as typeof fetch,
+      x402Client.fromConfig({ schemes: [{ network: 'eip155:84532', client: { scheme: 'exact', createPaymentPayload: async (v: number) => ({ x402Version: v, payload: { signature: '0xstub' } }) } }], spendControls: false } as never),
+    );
+    const t0 = performance.now();
+    await x402(paid).then(consume);
+    result = { totalMs: performance.now() - t0, trips: 2 };
+  } else {
+    // The default transport, timed: what is left of the call is paying-fetch's own time.
+    let transportMs = 0;
+    let trips = 0;
+    const base = job.client.startsWith('paying-fetch-undici') ? undiciTransport() : (u: string, i?: RequestInit) => fetch(u, i);
+    const timed = async (u: string, i?: RequestInit) => {
+      const t = performance.now();
+      trips += 1;
+      try {
+        return await base(u, i);
+      } finally {
+        transportMs += performance.now() - t;
+      }
+    };
+    const pay = createPayingFetch({ nevermined, fetch: timed, ...(process.env.PF_TELEMETRY === '0' ? { telemetry: false } : {}) });
+    const t0 = performance.now();
+    await pay(paid).then(consume);
+    result = { totalMs: performance.now() - t0, transportMs, trips };
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+  await sandbox.close();
+  process.exit(0);
 }
 
 // Warm-up by time, not count: the JIT, the connection pool and the caches settle within a second or two.

@@ -11,9 +11,16 @@ type OtelApi = typeof import('@opentelemetry/api');
 let api: OtelApi | null | undefined; // undefined: not tried yet; null: not installed
 let loading: Promise<void> | undefined;
 
-/** Loads the API once; a promise only on the first call of the process (then answers at once). */
+/**
+ * Where `@opentelemetry/api` 1.x keeps what an SDK registered (a tracer or meter provider, a context
+ * manager). Until something is there, every span and counter would be a no-op: the API is not even
+ * loaded (loading it cost a first call ~40 ms on Node 20), and this is looked at again on each call.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** Loads the API once an SDK registered; a promise only on that first call (then answers at once). */
 export function loadOtel(): Promise<void> | undefined {
-  if (api !== undefined) return undefined;
+  if (api !== undefined || (globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] === undefined) return undefined;
   return (loading ??= import('@opentelemetry/api').then(
     (m) => void (api = (m as unknown as { trace?: unknown }).trace ? m : (m as unknown as { default: OtelApi }).default),
     () => void (api = null),
