@@ -1,5 +1,6 @@
 import { SecretCache } from './secret-cache.js';
-import { counts, usageOf } from './usage.js';
+import { MemoryTallies } from './memory-tallies.js';
+import { counts } from './usage.js';
 import type { EntryChange, EntryKind, KeyRecord, PendingPurchase, LedgerEntry, LimitCheck, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
 /** Receipts kept in memory: the newest ones (a durable store keeps them all). */
@@ -16,6 +17,8 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, LedgerEntry>();
+  /** Running totals per limit: a reservation's cost does not grow with the ledger. */
+  readonly #tallies = new MemoryTallies();
   /** Kept as JSON text: one flat string per receipt is far cheaper for the GC than an object graph. */
   readonly #receipts: string[] = [];
   readonly #keys = new Map<string, KeyRecord>();
@@ -38,17 +41,23 @@ export class MemoryStore implements Store {
     if (existing) return { ok: true, entry: { ...existing } };
     const reserved: LedgerEntry = { ...entry, state: 'reserved' };
     for (const limit of limits) {
+      const tally = this.#tallies.ensure(limit, now, this.#entries.values());
+      this.#tallies.fold(tally, now);
       if (!counts(reserved, limit, now)) continue; // this limit is about other entries
-      const used = usageOf(this.#entries.values(), limit, now);
+      const used = this.#tallies.usage(tally, now);
       if (used + (limit.counts ? 1 : entry.amountCents) > limit.max) return { ok: false, violated: limit, used };
     }
     this.#entries.set(entry.id, reserved);
+    this.#tallies.added(reserved, now);
     return { ok: true, entry: { ...reserved } };
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
     const entry = this.#entries.get(id);
-    if (entry) Object.assign(entry, definedOnly(change));
+    if (!entry) return;
+    this.#tallies.changing(entry);
+    Object.assign(entry, definedOnly(change));
+    this.#tallies.changed(entry);
   }
 
   async getEntry(id: string): Promise<LedgerEntry | undefined> {
@@ -63,7 +72,7 @@ export class MemoryStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    return usageOf(this.#entries.values(), limit, now);
+    return this.#tallies.usage(this.#tallies.ensure(limit, now, this.#entries.values()), now);
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
