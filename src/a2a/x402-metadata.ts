@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { InvalidPaymentDataError } from '../errors/invalid-payment-required-error.js';
 import { MAX_HEADER_BYTES } from '../x402/limits.js';
 import { parsePaymentRequiredJson } from '../x402/payment-required.js';
@@ -19,11 +19,12 @@ export const X402_A2A_KEYS = {
 export const X402_A2A_EXTENSIONS = ['https://github.com/google-agentic-commerce/a2a-x402/blob/main/spec/v0.2', 'https://github.com/google-a2a/a2a-x402/v0.1'];
 
 const statusSchema = z.enum(['payment-required', 'payment-rejected', 'payment-submitted', 'payment-verified', 'payment-completed', 'payment-failed']);
-export type PaymentStatus = z.infer<typeof statusSchema>;
+export type PaymentStatus = z.output<typeof statusSchema>;
 
 /** An agent's error code: short printable text, else a placeholder (it is shown in an error). */
-const errorCodeSchema = z.string().regex(/^[\x20-\x7e]{1,128}$/);
+const errorCodeSchema = z.string().check(z.regex(/^[\x20-\x7e]{1,128}$/));
 const MAX_RECEIPTS = 16;
+const receiptListSchema = z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_RECEIPTS));
 
 /** What an agent said about payment in one answer's metadata; every field a claim. */
 export interface PaymentSignal {
@@ -58,7 +59,7 @@ export function readSignal(metadata: Record<string, unknown> | undefined): Payme
   };
   const receipts = metadata?.[X402_A2A_KEYS.receipts];
   if (receipts !== undefined) {
-    const list = z.array(z.unknown()).min(1).max(MAX_RECEIPTS).safeParse(receipts);
+    const list = receiptListSchema.safeParse(receipts);
     const first = list.success && jsonSize(receipts) <= MAX_HEADER_BYTES ? settlementReceiptSchema.safeParse(list.data[0]) : undefined;
     if (first?.success) signal.receipt = first.data;
     else signal.receiptInvalid = true;

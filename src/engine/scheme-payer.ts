@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { PaymentSigningError } from '../errors/payment-signing-error.js';
 import type { Ledger } from '../policy/ledger.js';
 import { fingerprint } from '../util/hash.js';
@@ -10,9 +10,9 @@ import type { HeldSignedPayload } from './held.js';
 import { originOf } from '../util/url-parts.js';
 
 const resultSchema = z.looseObject({
-  x402Version: z.number().int(),
+  x402Version: z.int(),
   payload: z.record(z.string(), z.unknown()),
-  extensions: z.record(z.string(), z.unknown()).optional(),
+  extensions: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /**

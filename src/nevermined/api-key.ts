@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { decodeBase64Text } from '../util/base64.js';
 import { safeJsonParse } from '../util/safe-json.js';
 import { splitApiKey } from './backend-url.js';
 
-const claimsSchema = z.looseObject({ sub: z.string().min(1).max(256) });
+const claimsSchema = z.looseObject({ sub: z.string().check(z.minLength(1), z.maxLength(256)) });
 
 /** The account (principal) an NVM API key belongs to: the `sub` claim of its JWT. */
 export function principalOfApiKey(apiKey: string): string {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../util/zod.js';
 import { NeverminedBackendError } from '../errors/backend-error.js';
 import { redact } from '../util/redact.js';
 import { assertSecureUrl } from '../util/require-https.js';
@@ -18,7 +18,7 @@ import {
   delegationListSchema,
   delegationSchema,
   mintResponseSchema,
-  paymentMethodSchema,
+  paymentMethodListSchema,
   planBalanceSchema,
   transactionListSchema,
 } from './schemas.js';
@@ -80,7 +80,7 @@ export class NeverminedRestClient implements NeverminedClient {
   }
 
   listPaymentMethods(signal?: AbortSignal) {
-    return this.#call('list payment methods', 'GET', '/api/v1/payment-methods?accessible=true', paymentMethodSchema.array().max(1000), undefined, signal);
+    return this.#call('list payment methods', 'GET', '/api/v1/payment-methods?accessible=true', paymentMethodListSchema, undefined, signal);
   }
 
   async listDelegations(signal?: AbortSignal) {
@@ -109,7 +109,7 @@ export class NeverminedRestClient implements NeverminedClient {
     return this.#call('get plan balance', 'GET', `/api/v1/protocol/plans/${encodeURIComponent(planId)}/balance/${encodeURIComponent(holder)}`, planBalanceSchema, undefined, signal);
   }
 
-  async #call<S extends z.ZodType>(
+  async #call<S extends z.ZodMiniType>(
     action: string,
     method: string,
     path: string,
@@ -120,7 +120,7 @@ export class NeverminedRestClient implements NeverminedClient {
     return withBackendRetries(() => this.#attempt(action, method, path, schema, body, signal), { retries: this.#retries, retryDelayMs: this.#retryDelayMs, onRetry: this.#onRetry }, signal, action);
   }
 
-  async #attempt<S extends z.ZodType>(
+  async #attempt<S extends z.ZodMiniType>(
     action: string,
     method: string,
     path: string,

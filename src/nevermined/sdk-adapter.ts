@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../util/zod.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { NeverminedBackendError } from '../errors/backend-error.js';
 import { backendError, backendErrorFromSdk } from './backend-errors.js';
@@ -10,7 +10,7 @@ import {
   delegationListSchema,
   delegationSchema,
   mintResponseSchema,
-  paymentMethodSchema,
+  paymentMethodListSchema,
   transactionListSchema,
 } from './schemas.js';
 
@@ -139,7 +139,7 @@ export class NeverminedSdkAdapter implements NeverminedClient {
   async listPaymentMethods(signal?: AbortSignal) {
     const method = this.#payments.delegation?.listPaymentMethods?.bind(this.#payments.delegation);
     if (!method) return this.#viaFallback('list payment methods').listPaymentMethods(signal);
-    return this.#sdk('list payment methods', paymentMethodSchema.array().max(1000), signal, () => method({ accessible: true }));
+    return this.#sdk('list payment methods', paymentMethodListSchema, signal, () => method({ accessible: true }));
   }
 
   async listDelegations(signal?: AbortSignal) {
@@ -206,11 +206,11 @@ export class NeverminedSdkAdapter implements NeverminedClient {
   }
 
   /** Calls the SDK with the REST client's retry rule, types its failures, validates its answer. */
-  #sdk<S extends z.ZodType>(action: string, schema: S, signal: AbortSignal | undefined, call: () => Promise<unknown>): Promise<z.output<S>> {
+  #sdk<S extends z.ZodMiniType>(action: string, schema: S, signal: AbortSignal | undefined, call: () => Promise<unknown>): Promise<z.output<S>> {
     return withBackendRetries(() => this.#attempt(action, schema, call), this.#retry, signal, action);
   }
 
-  async #attempt<S extends z.ZodType>(action: string, schema: S, call: () => Promise<unknown>): Promise<z.output<S>> {
+  async #attempt<S extends z.ZodMiniType>(action: string, schema: S, call: () => Promise<unknown>): Promise<z.output<S>> {
     let answer: unknown;
     try {
       answer = await call();

@@ -1,69 +1,74 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { PolicyDeniedError } from '../errors/policy-denied-error.js';
 
-const cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const count = z.number().int().nonnegative().max(1_000_000);
+const cents = z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+const count = z.int().check(z.nonnegative(), z.maximum(1_000_000));
+const bounded = (max: number) => z.string().check(z.maxLength(max));
+const list = (itemMax: number, max: number) => z.optional(z.array(bounded(itemMax)).check(z.maxLength(max)));
+const positiveInt = z.int().check(z.positive());
 
 const capsSchema = z.strictObject({
-  lifetimeCents: cents.optional(),
-  perHourCents: cents.optional(),
-  perDayCents: cents.optional(),
+  lifetimeCents: z.optional(cents),
+  perHourCents: z.optional(cents),
+  perDayCents: z.optional(cents),
 });
 
 const listsSchema = z.strictObject({
-  origins: z.array(z.string().max(2048)).max(1000).optional(),
-  planIds: z.array(z.string().max(256)).max(1000).optional(),
-  schemes: z.array(z.string().max(256)).max(100).optional(),
-  networks: z.array(z.string().max(256)).max(100).optional(),
+  origins: list(2048, 1000),
+  planIds: list(256, 1000),
+  schemes: list(256, 100),
+  networks: list(256, 100),
 });
 
 const consentSchema = z.union([
   z.boolean(),
-  z.strictObject({ maxPerDay: count.optional(), maxCentsPerDay: cents.optional() }),
+  z.strictObject({ maxPerDay: z.optional(count), maxCentsPerDay: z.optional(cents) }),
 ]);
 
 /** The spending policy. Every field optional; everything enforced before anything is minted or bought. */
 export const policySchema = z.strictObject({
   /** Total budget over all origins and plans, in cents: lifetime and rolling windows. */
-  budget: capsSchema.optional(),
+  budget: z.optional(capsSchema),
   /** Caps per origin (`https://api.example.com`) on known and observed spend. */
-  perOrigin: z.record(z.string(), capsSchema).optional(),
+  perOrigin: z.optional(z.record(z.string(), capsSchema)),
   /** Caps per plan id on known and observed spend. */
-  perPlan: z.record(z.string(), capsSchema).optional(),
-  allow: listsSchema.optional(),
-  deny: listsSchema.optional(),
+  perPlan: z.optional(z.record(z.string(), capsSchema)),
+  allow: z.optional(listsSchema),
+  deny: z.optional(listsSchema),
   /** Velocity: at most this many purchases (delegations created or adopted, packs bought) per window. */
-  maxPurchasesPer: z.strictObject({ hour: count.optional(), day: count.optional() }).optional(),
+  maxPurchasesPer: z.optional(z.strictObject({ hour: z.optional(count), day: z.optional(count) })),
   /** Terms of the delegations paying-fetch creates from `nevermined.paymentMethodId`. */
-  delegation: z
-    .strictObject({
-      spendingLimitCents: cents.positive().optional(),
-      durationSecs: z.number().int().positive().max(365 * 24 * 3600).optional(),
-      currency: z.string().max(8).optional(),
-      maxTransactions: z.number().int().positive().optional(),
-      planId: z.string().max(256).optional(),
-      provider: z.string().max(32).optional(),
-    })
-    .optional(),
+  delegation: z.optional(
+    z.strictObject({
+      spendingLimitCents: z.optional(z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER), z.positive())),
+      durationSecs: z.optional(z.int().check(z.positive(), z.maximum(365 * 24 * 3600))),
+      currency: z.optional(bounded(8)),
+      maxTransactions: z.optional(positiveInt),
+      planId: z.optional(bounded(256)),
+      provider: z.optional(bounded(32)),
+    }),
+  ),
   /** Consent to replace an expired or exhausted delegation automatically (with optional caps). */
-  autoRenew: consentSchema.optional(),
+  autoRenew: z.optional(consentSchema),
   /** Consent to buy a credit pack again when one runs out (with optional caps). */
-  autoTopUp: consentSchema.optional(),
+  autoTopUp: z.optional(consentSchema),
   /** Assets that x402 `exact`-style payments may use besides the built-in USDC, keyed `network:asset`. */
-  assets: z.record(z.string().max(300), z.strictObject({ decimals: z.number().int().min(0).max(36), centsPerUnit: z.number().int().positive(), symbol: z.string().max(16).optional() })).optional(),
+  assets: z.optional(
+    z.record(bounded(300), z.strictObject({ decimals: z.int().check(z.minimum(0), z.maximum(36)), centsPerUnit: positiveInt, symbol: z.optional(bounded(16)) })),
+  ),
   /**
    * After a payment got no answer, a retry of the same request replays that payment (no second
    * charge). Set true to let the retry pay afresh instead (it may then be charged twice).
    */
-  freshPaymentAfterUnknown: z.boolean().optional(),
+  freshPaymentAfterUnknown: z.optional(z.boolean()),
   /** Emit `budget-warning` when a budget passes this share (percent). Default 80. */
-  budgetWarningPercent: z.number().int().min(1).max(100).optional(),
+  budgetWarningPercent: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
 });
 
-export type Policy = z.infer<typeof policySchema>;
-export type Caps = z.infer<typeof capsSchema>;
-export type Consent = z.infer<typeof consentSchema>;
+export type Policy = z.output<typeof policySchema>;
+export type Caps = z.output<typeof capsSchema>;
+export type Consent = z.output<typeof consentSchema>;
 
 /** Validates a policy (from code or a config file) into a typed one, or a clear configuration error. */
 export function parsePolicy(value: unknown): Policy {

@@ -1,14 +1,17 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { PurchaseAnswer } from './recipe.js';
 
+const keyField = z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(4096))));
+const units = z.optional(z.int().check(z.nonnegative()));
+
 const answerSchema = z.looseObject({
-  status: z.string().max(64).optional(),
-  apiKey: z.string().min(1).max(4096).nullable().optional(),
-  api_key: z.string().min(1).max(4096).nullable().optional(),
-  key: z.string().min(1).max(4096).nullable().optional(),
-  expiresAt: z.union([z.string().max(64), z.number()]).nullable().optional(),
-  units: z.number().int().nonnegative().optional(),
-  credits: z.number().int().nonnegative().optional(),
+  status: z.optional(z.string().check(z.maxLength(64))),
+  apiKey: keyField,
+  api_key: keyField,
+  key: keyField,
+  expiresAt: z.optional(z.nullable(z.union([z.string().check(z.maxLength(64)), z.number()]))),
+  units,
+  credits: units,
 });
 
 const NOTHING: PurchaseAnswer = { apiKey: undefined, status: undefined, expiresAt: undefined, units: undefined };
