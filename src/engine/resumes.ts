@@ -1,5 +1,6 @@
 import { sha256Hex } from '../util/sha256.js';
-import type { SecretStore } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import { withLock } from '../store/with-lock.js';
 import type { ReplayableRequest } from '../fetch/replayable-request.js';
 import type { HeldToken } from './held.js';
 
@@ -16,7 +17,16 @@ export interface ResumeRecord {
  * Nevermined payment is not repeated silently within it, a signed payload is replayed as it was.
  */
 export const RESUME_TTL_MS = 24 * 3_600_000;
+/**
+ * Which requests have a payment waiting, as JSON `{ key: expiresAt }`, changed under the store's
+ * lease so processes sharing the store never lose each other's: once the last one is answered the
+ * marker goes, and ordinary calls stop looking. `1` (older versions, or too many to list): some
+ * wait, which is unknown, so it stays until it expires.
+ */
 const MARKER = 'resume:any';
+const MARKER_LOCK = 'resume:marker';
+const MAX_LISTED = 1_000;
+type Waiting = Record<string, number> | 'unlisted' | undefined;
 
 /**
  * Payments awaiting a retry, keyed by who pays and the request (method, URL, body), shared by every
@@ -28,7 +38,7 @@ export class Resumes {
   #checkedAt = 0;
 
   constructor(
-    private readonly store: SecretStore,
+    private readonly store: Store,
     private readonly now: () => number,
     /** Who pays: another agent sharing the store never meets this one's payments. */
     private readonly payer: { backendId: string; principal: string },
@@ -57,14 +67,42 @@ export class Resumes {
   }
 
   async keep(key: string, record: ResumeRecord): Promise<void> {
-    await this.store.putSecret(key, JSON.stringify(record), this.now() + RESUME_TTL_MS);
-    await this.store.putSecret(MARKER, '1', this.now() + RESUME_TTL_MS);
+    const expiresAt = this.now() + RESUME_TTL_MS;
+    await this.store.putSecret(key, JSON.stringify(record), expiresAt);
+    await this.#changeMarker((waiting) => {
+      if (waiting === 'unlisted' || Object.keys(waiting ?? {}).length >= MAX_LISTED) return 'unlisted';
+      return { ...waiting, [key]: expiresAt };
+    }, expiresAt);
     this.#known = true;
     this.#checkedAt = Date.now();
   }
 
-  forget(key: string): Promise<void> {
-    return this.store.deleteSecret(key);
+  /** The request was answered (or the caller paid again): its record goes, and the marker once none waits. */
+  async forget(key: string): Promise<void> {
+    await this.store.deleteSecret(key);
+    // Best effort: a marker left behind only costs lookups until it expires.
+    const left = await this.#changeMarker((waiting) => {
+      if (waiting === undefined || waiting === 'unlisted') return waiting;
+      const rest: Record<string, number> = {};
+      for (const [k, at] of Object.entries(waiting)) if (k !== key && at > this.now()) rest[k] = at;
+      return Object.keys(rest).length ? rest : undefined;
+    }).catch(() => 'unlisted' as const);
+    if (left === undefined) {
+      this.#known = false;
+      this.#checkedAt = Date.now();
+    }
+  }
+
+  /** Reads, changes and writes the marker under the store's lease; returns what it wrote. */
+  async #changeMarker(change: (waiting: Waiting) => Waiting, atLeastUntil = 0): Promise<Waiting> {
+    return withLock(this.store, MARKER_LOCK, async () => {
+      const text = await this.store.getSecret(MARKER, this.now());
+      const next = change(parseMarker(text));
+      if (next === undefined) await this.store.deleteSecret(MARKER);
+      else if (next === 'unlisted') await this.store.putSecret(MARKER, '1', Math.max(atLeastUntil, this.now() + RESUME_TTL_MS));
+      else await this.store.putSecret(MARKER, JSON.stringify(next), Math.max(atLeastUntil, ...Object.values(next)));
+      return next;
+    }, { ttlMs: 10_000, waitMs: 60_000 });
   }
 
   #fresh(): boolean {
@@ -77,4 +115,16 @@ export class Resumes {
     this.#checkedAt = Date.now();
     return this.#known;
   }
+}
+
+/** The marker as written by keep(); anything else (an older version's `1`, damage) is 'unlisted'. */
+function parseMarker(text: string | undefined): Waiting {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'number')) return parsed as Record<string, number>;
+  } catch {
+    // not JSON
+  }
+  return 'unlisted';
 }
