@@ -1,35 +1,13 @@
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js';
 import { VelocityExceededError } from '../errors/velocity-exceeded-error.js';
 import type { EntryKind, LedgerEntry, LimitCheck, Store } from '../store/types.js';
-import { budgetLimits, DAY_MS, scopedLimits, velocityLimits } from './limits.js';
+import { budgetLimits, scopedLimits, velocityLimits } from './limits.js';
 import type { Policy } from './policy.js';
 import { budgetView, type BudgetView } from './budget-view.js';
 
-/** Event `budget-warning`: what was spent (committed) passed the warning threshold of a budget. */
-export interface BudgetWarning {
-  /** Which budget: `budget.lifetime`, `budget.perHour`, `budget.perDay`. */
-  limit: string;
-  limitCents: number;
-  /** Money gone in the window: charges, purchases, closed delegations. */
-  spentCents: number;
-  /** Set aside for open delegations and payments in flight, not spent yet. */
-  unspentReservedCents: number;
-  /** spentCents as a percentage of limitCents (rounded down). */
-  percent: number;
-  /** @deprecated the same as spentCents (before 0.2 it also counted reservations). */
-  usedCents: number;
-}
+import { BudgetWarnings, type BudgetReservedWarning, type BudgetWarning } from './budget-warnings.js';
 
-/** Event `budget-reserved-warning`: spent plus reserved passed the threshold (reserving more will soon be refused). */
-export interface BudgetReservedWarning {
-  limit: string;
-  limitCents: number;
-  spentCents: number;
-  unspentReservedCents: number;
-  /** (spent + reserved) as a percentage of limitCents (rounded down). */
-  percent: number;
-}
-
+export type { BudgetReservedWarning, BudgetWarning } from './budget-warnings.js';
 export type { BudgetView, WindowView } from './budget-view.js';
 
 export interface ReserveRequest {
@@ -62,30 +40,26 @@ export interface LedgerChange {
 
 /** Reserve -> commit | release over a Store, against the policy's budgets, caps and velocity. */
 export class Ledger {
-  /** Budgets warned about, by `spent:<limit>` / `reserved:<limit>`, until they fall below the threshold. */
-  readonly #warned = new Set<string>();
   /**
    * Checks that passed recently, by scope: the per-call checks before spending (caps still open,
    * budget not overdrawn) are repeated at most once a second, and at once after any local change.
    * Another process's spending shows up within that second.
    */
   readonly #passed = new Map<string, number>();
-  /**
-   * What was spent per budget at the last read of the ledger's history, and an upper bound on what
-   * this ledger committed since: near a threshold, the history is read again only when that bound
-   * could reach it (or a second later, for other processes' spending), not on every commit.
-   */
-  #spentRead: { at: number; spent: Map<string, number>; since: number } | undefined;
+
+  readonly #warnings: BudgetWarnings;
 
   constructor(
     readonly store: Store,
     private readonly policy: Policy,
     private readonly now: () => number,
-    private readonly onWarning: (warning: BudgetWarning) => void = () => {},
-    private readonly onReservedWarning: (warning: BudgetReservedWarning) => void = () => {},
+    onWarning: (warning: BudgetWarning) => void = () => {},
+    onReservedWarning: (warning: BudgetReservedWarning) => void = () => {},
     /** Told of every move of the ledger (the `reservation` event): never a secret, only ids and cents. */
     private readonly onChange: (change: LedgerChange) => void = () => {},
-  ) {}
+  ) {
+    this.#warnings = new BudgetWarnings(store, policy, onWarning, onReservedWarning);
+  }
 
   /** Reserves or throws BudgetExceededError / VelocityExceededError. Nothing is spent before this passes. */
   async reserve(request: ReserveRequest, { enforce = true } = {}): Promise<LedgerEntry> {
@@ -113,7 +87,7 @@ export class Ledger {
       if (violated.counts) throw new VelocityExceededError({ limit: violated.name, max: violated.max });
       throw new BudgetExceededError({ limit: violated.name, limitCents: violated.max, usedCents: used, requestedCents: request.amountCents, what: request.what });
     }
-    await this.#warnIfNeeded(now);
+    await this.#warnings.check(now);
     this.onChange({ action: 'reserve', id: result.entry.id, kind: result.entry.kind, amountCents: result.entry.amountCents, origin: result.entry.origin, planId: result.entry.planId });
     return result.entry;
   }
@@ -189,8 +163,8 @@ export class Ledger {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents });
     this.#changed('commit', id, amountCents);
-    if (this.#spentRead) await this.#noteSpent(id, amountCents);
-    await this.#warnIfNeeded(this.now());
+    await this.#warnings.committed(id, amountCents);
+    await this.#warnings.check(this.now());
   }
 
   /** Only for a definitive failure before any charge. */
@@ -212,20 +186,8 @@ export class Ledger {
     this.#forgetPasses();
     await this.store.settle(id, { state: 'committed', amountCents: spentCents, endAt: this.now() });
     this.#changed('close', id, spentCents);
-    this.#spentRead = undefined; // a delegation's charges now count through it: read again
-    await this.#warnIfNeeded(this.now());
-  }
-
-  /** A commit raises what was spent by at most its amount (read from the entry when not given). */
-  async #noteSpent(id: string, amountCents: number | undefined): Promise<void> {
-    const read = this.#spentRead;
-    try {
-      const cents = amountCents ?? (await this.store.getEntry(id))?.amountCents;
-      if (cents === undefined) this.#spentRead = undefined;
-      else if (read) read.since += cents;
-    } catch {
-      this.#spentRead = undefined;
-    }
+    this.#warnings.closed();
+    await this.#warnings.check(this.now());
   }
 
   #changed(action: LedgerChange['action'], id: string, amountCents?: number): void {
@@ -235,70 +197,4 @@ export class Ledger {
   async budget(): Promise<BudgetView> {
     return budgetView(await this.store.entries(), this.policy, this.now());
   }
-
-  /**
-   * Warns once per crossing: on what was spent (`budget-warning`) and, separately, on spent plus
-   * reserved (`budget-reserved-warning`): a delegation's reservation is not money gone. Best
-   * effort: a store that fails here never undoes the reservation or commit that just landed.
-   */
-  async #warnIfNeeded(now: number): Promise<void> {
-    try {
-      await this.#warnings(now);
-    } catch {
-      // The warning waits for the next move of the ledger.
-    }
-  }
-
-  async #warnings(now: number): Promise<void> {
-    const limits = budgetLimits(this.policy);
-    if (limits.length === 0) return;
-    const threshold = this.policy.budgetWarningPercent ?? 80;
-    // Reserved plus committed (the store's running totals) bounds both spent and spent + reserved:
-    // under the threshold, nothing can warn, and the ledger's history is not read at all.
-    const near: string[] = [];
-    for (const limit of limits) {
-      if (percentOf(await this.store.usage(limit, now), limit.max) >= threshold) near.push(limit.name);
-      else this.#crossed(`spent:${limit.name}`, false), this.#crossed(`reserved:${limit.name}`, false);
-    }
-    if (near.every((name) => this.#warned.has(`spent:${name}`) && this.#warned.has(`reserved:${name}`))) return;
-    if (this.#spentCannotWarn(near, limits, threshold, now)) return;
-    const since = this.policy.budget?.lifetimeCents === undefined ? now - DAY_MS : undefined;
-    const view = budgetView(await this.store.entries({ since }), this.policy, now);
-    this.#spentRead = { at: now, since: 0, spent: new Map([['budget.lifetime', view.lifetime.spentCents], ['budget.perHour', view.perHour.spentCents], ['budget.perDay', view.perDay.spentCents]]) };
-    for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
-      if (w.limitCents === undefined || !near.includes(name)) continue;
-      const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
-      const spent = percentOf(w.spentCents, w.limitCents);
-      if (this.#crossed(`spent:${name}`, spent >= threshold)) this.onWarning({ ...facts, percent: spent, usedCents: w.spentCents });
-      const held = percentOf(w.spentCents + w.unspentReservedCents, w.limitCents);
-      if (this.#crossed(`reserved:${name}`, held >= threshold)) this.onReservedWarning({ ...facts, percent: held });
-    }
-  }
-
-  /**
-   * Near a threshold with only the spent warning left to give: true while what was spent at the
-   * last read (under a second ago) plus everything committed here since stays below it.
-   */
-  #spentCannotWarn(near: string[], limits: LimitCheck[], threshold: number, now: number): boolean {
-    const read = this.#spentRead;
-    if (!read || now - read.at >= 1_000 || now < read.at) return false;
-    return near.every((name) => {
-      if (this.#warned.has(`spent:${name}`)) return this.#warned.has(`reserved:${name}`);
-      const spent = read.spent.get(name);
-      const max = limits.find((l) => l.name === name)?.max;
-      return this.#warned.has(`reserved:${name}`) && spent !== undefined && max !== undefined && (spent + read.since) * 100 < threshold * max;
-    });
-  }
-
-  /** True the first time `over` holds since it last did not. */
-  #crossed(key: string, over: boolean): boolean {
-    if (!over) this.#warned.delete(key);
-    if (!over || this.#warned.has(key)) return false;
-    this.#warned.add(key);
-    return true;
-  }
-}
-
-function percentOf(cents: number, limitCents: number): number {
-  return limitCents === 0 ? 100 : Math.floor((cents * 100) / limitCents);
 }
