@@ -10,6 +10,7 @@ import { createPayingFetch, EmbeddedStore, exa, MemoryStore, type PayingFetch } 
 import { createSandbox } from '../dist/sandbox/index.js';
 import type { ClientJob, ClientName, ClientReport, FirstCall } from './client.js';
 import { measureColdImports } from './cold-import.js';
+import { measureFootprints } from './install-footprint.js';
 import { fmt, measure, summarise, type Summary } from './measure.js';
 import { startOrigin } from './servers.js';
 import { storeBench } from './store-ledger.js';
@@ -98,6 +99,19 @@ say();
   table(['module', 'import ms (median)', 'spread', 'CPU ms (median)', 'vs @x402/fetch'], rows.map((r) => [r.module, r.wallMs.toFixed(1), `${r.wallMin.toFixed(1)}-${r.wallMax.toFixed(1)}`, r.cpuMs.toFixed(1), r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`]));
   say(`\`await import(module)\` timed inside a fresh \`node\` process (start-up excluded), ${rounds} rounds of one process per module in turn; "vs @x402/fetch" is the median of per-round ratios. Target: paying-fetch at most 1.5x @x402/fetch.`);
   say('zod is bundled without its locales, undici is loaded only for a proxy or `undiciTransport()`, better-sqlite3 only when an embedded store opens.');
+  say();
+}
+
+// 0b. Install footprint: npm install of the packed tree into an empty directory, beside @x402/fetch.
+say('## Install footprint');
+say();
+if (quick || process.env.BENCH_SKIP_INSTALL) {
+  say('(skipped in a quick run, or with BENCH_SKIP_INSTALL)');
+  say();
+} else {
+  const rows = measureFootprints();
+  table(['install', 'node_modules', 'packages', 'install time'], rows.map((f) => [f.install, typeof f.bytes === 'number' ? `${(f.bytes / 1e6).toFixed(1)} MB` : f.bytes, f.packages, `${f.seconds.toFixed(0)} s`]));
+  say(`\`npm pack\` of this tree, then \`npm install <tarball>\` into an empty directory (npm's cache warm), next to \`npm install @x402/fetch\`; sizes are the bytes of every file under node_modules. Peer dependencies are all optional, so none is installed. Where no prebuilt better-sqlite3 binary can be downloaded (a registry-only network, as here) the default install compiles it, which is most of its time; \`--omit=optional\` skips it, and on Node >= 22.13 the embedded store then uses \`node:sqlite\`.`);
   say();
 }
 
