@@ -51,7 +51,7 @@ export function payingCall(engine: PaymentEngine, options: PayingFetchOptions): 
     const signal = withTimeout(request.signal, options.timeoutMs);
     const provider = keys ? providerFor(request) : undefined;
     if (provider) {
-      const answered = await engine.guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, { ...limits, labels }));
+      const answered = await engine.guarded(request.url, () => providerCall(provider, keys!, transport, request, signal, Object.assign({ labels }, limits)));
       if (answered) return answered;
     }
     // Spelled out, not `{ ...base, labels, ... }`: on Node 20 a spread followed by more properties

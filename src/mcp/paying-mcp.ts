@@ -148,7 +148,7 @@ export function bearerFetch(base: typeof fetch = fetch): { fetch: typeof fetch; 
     if (!bearer || (bearer.origin !== undefined && originOf(url) !== bearer.origin)) return base(input, init);
     const headers = new Headers(init?.headers);
     headers.set('authorization', `Bearer ${bearer.token}`);
-    return base(input, { ...init, headers });
+    return base(input, Object.assign({}, init, { headers })); // not a spread: V8's slow path on Node 20
   }) as typeof fetch;
   const setBearer: SetBearer = (token, origin) => void (shared = token === undefined ? undefined : { token, origin });
   if (scope) setBearer.withBearer = (token, origin, fn) => scope.run({ token, origin }, fn);
