@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { EmbeddedStore } from '../src/store/embedded-store.js';
@@ -86,7 +86,16 @@ async function prefill(name: string, store: Store, from: number, to: number, ser
   }
 }
 
-export async function storeBench(say: (line?: string) => void, table: (head: string[], rows: Array<Array<string | number>>) => void, servers: StoreServers, quick: boolean): Promise<void> {
+type Say = (line?: string) => void;
+type Table = (head: string[], rows: Array<Array<string | number>>) => void;
+
+export async function storeBench(say: Say, table: Table, servers: StoreServers, quick: boolean): Promise<void> {
+  const parts = process.env.BENCH_STORE_PARTS?.split(',') ?? ['one', 'eight']; // e.g. BENCH_STORE_PARTS=eight
+  if (parts.includes('one')) await oneProcess(say, table, servers, quick);
+  if (parts.includes('eight')) await eightProcesses(say, table, servers, quick);
+}
+
+async function oneProcess(say: Say, table: Table, servers: StoreServers, quick: boolean): Promise<void> {
   const total = quick ? 500 : 3_000;
   say('## Stores: reservations per second (64 concurrent reservers, one process)');
   say();
@@ -136,6 +145,10 @@ export async function storeBench(say: (line?: string) => void, table: (head: str
   say('Each reservation checks a lifetime and a daily budget and an hourly purchase count, atomically. Past entries are settled purchases and delegations spread over 30 days.');
   say();
 
+}
+
+async function eightProcesses(say: Say, table: Table, servers: StoreServers, quick: boolean): Promise<void> {
+  const only = process.env.BENCH_STORES?.split(',');
   say('## Stores: reservations per second from 8 processes sharing one ledger');
   say();
   const shared: Array<[string, object | undefined]> = [
@@ -143,37 +156,79 @@ export async function storeBench(say: (line?: string) => void, table: (head: str
     ['redis', servers.redisUrl ? { kind: 'redis', url: servers.redisUrl, prefix: `bench8-${randomUUID().slice(0, 8)}` } : undefined],
     ['postgres', servers.postgresUrl ? { kind: 'postgres', url: servers.postgresUrl, prefix: `bench8-${randomUUID().slice(0, 8)}` } : undefined],
   ];
-  const perProcess = quick ? 300 : 2_000;
+  const seconds = quick ? 3 : 10;
   const multi: Array<Array<string | number>> = [];
   for (const [name, job] of shared) {
     if (only && !only.some((o) => name.startsWith(o))) continue;
     if (!job) {
-      multi.push([name, 'skipped: no server']);
+      multi.push([name, 'skipped: no server', '-', '-', '-']);
       continue;
     }
-    const runs = await Promise.all(Array.from({ length: 8 }, () => child({ ...job, total: perProcess })));
-    // Counted over the time all 8 were measuring (start-up and warm-up excluded).
+    const serverCpu = name === 'redis' ? await redisCpu(servers.redisUrl!) : undefined;
+    const runs = await together(8, { ...job }, seconds);
+    const serverUs = serverCpu && (await redisCpu(servers.redisUrl!)) - serverCpu;
+    // Counted over the time all 8 were measuring (they start on one signal, after their warm-up).
     const from = Math.max(...runs.map((r) => r.start));
     const to = Math.min(...runs.map((r) => r.end));
     const overlap = runs.reduce((n, r) => n + (r.n * Math.max(0, to - from)) / (r.end - r.start), 0);
-    multi.push([name, to > from ? fmt.rps(overlap / ((to - from) / 1000)) : 'runs did not overlap', runs.map((r) => fmt.rps(r.n / ((r.end - r.start) / 1000))).join(', ')]);
+    const n = runs.reduce((sum, r) => sum + r.n, 0);
+    const clientUs = runs.reduce((sum, r) => sum + r.cpuUs, 0) / n;
+    multi.push([
+      name,
+      to > from ? fmt.rps(overlap / ((to - from) / 1000)) : 'runs did not overlap',
+      runs.map((r) => fmt.rps(r.n / ((r.end - r.start) / 1000))).join(', '),
+      `${Math.round(clientUs)} µs`,
+      serverUs === undefined ? '-' : `${Math.round(serverUs / n)} µs`,
+    ]);
   }
-  table(['store', 'reservations/s, 8 processes together', 'each process'], multi);
-  say('Each process reserves 16 at a time after a warm-up; the total counts the time all 8 were measuring.');
+  table(['store', 'reservations/s, 8 processes together', 'each process', 'client CPU per reservation', 'redis-server CPU per reservation'], multi);
+  say(`Each process reserves 16 at a time: all 8 warm up, then measure for ${seconds} s from one signal. CPU is user + system time (the client's: its whole process) divided by reservations; the machine has ${availableParallelism()} cores, shared by the 8 clients and the server.`);
   say();
 }
 
-/** One process reserving `total` times (16 at a time) after a warm-up; resolves with when and how many. */
-function child(job: object): Promise<{ n: number; start: number; end: number }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/store-ledger.ts', '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { n: number; start: number; end: number }) : reject(new Error(`bench child exited ${code}`))));
-  });
+interface ChildRun {
+  n: number;
+  start: number;
+  end: number;
+  cpuUs: number;
 }
 
-async function runChild(job: { kind: string; dir?: string; url?: string; prefix?: string; total: number }): Promise<void> {
+/** `count` processes reserving (16 at a time each): each warms up, then all run `seconds` from one signal. */
+async function together(count: number, job: object, seconds: number): Promise<ChildRun[]> {
+  const procs = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', 'bench/store-ledger.ts', '--child', JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const lines = procs.map((proc) => {
+    const queue: string[] = [];
+    const waiting: Array<(line: string) => void> = [];
+    let buf = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const w = waiting.shift();
+        if (w) w(line);
+        else queue.push(line);
+      }
+    });
+    const exited = new Promise<never>((_, reject) => proc.on('exit', (code) => code !== 0 && reject(new Error(`bench child exited ${code}`))));
+    return () => Promise.race([exited, new Promise<string>((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiting.push(resolve)))]);
+  });
+  await Promise.all(lines.map((next) => next())); // 'ready'
+  const startAt = Date.now() + 200; // each child waits for it: they start together
+  for (const proc of procs) proc.stdin.end(`${startAt} ${startAt + seconds * 1000}\n`);
+  return Promise.all(lines.map(async (next) => JSON.parse(await next()) as ChildRun));
+}
+
+/** redis-server's CPU time so far (user + system), in µs. */
+async function redisCpu(url: string): Promise<number> {
+  const redis = new Redis(url);
+  const info = await redis.info('cpu');
+  redis.disconnect();
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
+async function runChild(job: { kind: string; dir?: string; url?: string; prefix?: string }): Promise<void> {
   const store: Store =
     job.kind === 'embedded' ? new EmbeddedStore(job.dir!)
     : job.kind === 'redis' ? await RedisStore.connect(job.url!, { prefix: job.prefix })
@@ -182,12 +237,27 @@ async function runChild(job: { kind: string; dir?: string; url?: string; prefix?
     const now = Date.now();
     if (!(await store.reserve(entry(now), LIMITS, now)).ok) throw new Error('refused');
   };
-  await runOnce(reserve, Math.max(50, Math.floor(job.total / 5)), 16);
+  await runOnce(reserve, 2_000, 16); // JIT-compiled by then (300 left half the run interpreted)
+  console.log('ready');
+  const [startAt, until] = await new Promise<number[]>((resolve) => {
+    let text = '';
+    process.stdin.on('data', (d: Buffer) => (text += d.toString()));
+    process.stdin.on('end', () => resolve(text.trim().split(' ').map(Number)));
+  });
+  await new Promise((r) => setTimeout(r, Math.max(0, startAt! - Date.now())));
+  let n = 0;
   const start = Date.now();
-  await runOnce(reserve, job.total, 16);
+  const cpu0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (Date.now() < until!) {
+      await reserve();
+      n += 1;
+    }
+  }));
   const end = Date.now();
+  const cpu = process.cpuUsage(cpu0);
   await store.close();
-  console.log(JSON.stringify({ n: job.total, start, end }));
+  console.log(JSON.stringify({ n, start, end, cpuUs: cpu.user + cpu.system }));
 }
 
 // Run alone: npx tsx bench/store-ledger.ts [--quick]

@@ -31,26 +31,52 @@ local function weight(e, s)
 end
 local function member(e, w) return w .. '|' .. e.id end
 local function memberWeight(m) return tonumber(string.match(m, '^(-?%d+)|')) end
+-- A tally's hash (total, below, watermark T), read once per script run and kept in step with it.
+local cache = {}
+local function state(tid)
+  local st = cache[tid]
+  if st == nil then
+    local got = redis.call('HMGET', P .. 'w:' .. tid, 'total', 'below', 'T', 'ok')
+    st = {total = tonumber(got[1] or '0'), below = tonumber(got[2] or '0'), T = tonumber(got[3] or '0'), ok = got[4] ~= false}
+    cache[tid] = st
+  end
+  return st
+end
 -- Adds (sign 1) or removes (sign -1) an entry's weight in a tally.
 local function apply(s, e, sign)
   local w = weight(e, s)
   if w == 0 then return end
   local key = P .. 'w:' .. s.tid
+  local st = state(s.tid)
   redis.call('HINCRBY', key, 'total', sign * w)
+  st.total = st.total + sign * w
   if s.windowMs == nil then return end
-  local t = tonumber(redis.call('HGET', key, 'T') or '0')
-  if e.endAt < t then redis.call('HINCRBY', key, 'below', sign * w)
+  if e.endAt < st.T then
+    redis.call('HINCRBY', key, 'below', sign * w)
+    st.below = st.below + sign * w
   elseif sign > 0 then redis.call('ZADD', P .. 'z:' .. s.tid, e.endAt, member(e, w))
   else redis.call('ZREM', P .. 'z:' .. s.tid, member(e, w)) end
 end
+-- Whether any entry was reserved before it started (rare): only then is the future zset read.
+local futureAny = nil
+local function anyFuture(futureKey)
+  if futureAny == nil then futureAny = redis.call('EXISTS', futureKey) == 1 end
+  return futureAny
+end
 -- The first 'from' (count entries ending at or after it) of a window at now.
 local function fromOf(l, now) return math.floor(now - l.windowMs) + 1 end
+-- (A tally's hash has 'ok' once built: its definition is in the tallies hash too.)
 local function ensureTally(entriesKey, talliesKey, l, now)
-  if redis.call('HEXISTS', talliesKey, l.tid) == 1 then return end
+  if state(l.tid).ok then return end
   local s = {tid = l.tid, kinds = l.kinds, origin = l.origin, planId = l.planId, note = l.note, counts = l.counts, windowMs = l.windowMs}
   local key = P .. 'w:' .. s.tid
   redis.call('DEL', key, P .. 'z:' .. s.tid)
-  if s.windowMs ~= nil then redis.call('HSET', key, 'T', fromOf(s, now)) end
+  redis.call('HSET', key, 'ok', 1)
+  cache[s.tid] = {total = 0, below = 0, T = 0, ok = true}
+  if s.windowMs ~= nil then
+    cache[s.tid].T = fromOf(s, now)
+    redis.call('HSET', key, 'T', cache[s.tid].T)
+  end
   for _, v in ipairs(redis.call('HVALS', entriesKey)) do
     local e = cjson.decode(v)
     if matches(e, s) then apply(s, e, 1) end
@@ -58,14 +84,22 @@ local function ensureTally(entriesKey, talliesKey, l, now)
   redis.call('HSET', talliesKey, s.tid, cjson.encode(s))
   redis.call('SADD', P .. 'ti:' .. (s.origin or '*'), s.tid)
 end
-local function talliesFor(talliesKey, e)
+-- The tallies an entry counts in. 'known' (optional): definitions at hand, by tally id (a
+-- reservation's limits), so only the others are read and decoded.
+local function talliesFor(talliesKey, e, known)
   local ids = redis.call('SMEMBERS', P .. 'ti:*')
   if e.origin then
     for _, id in ipairs(redis.call('SMEMBERS', P .. 'ti:' .. e.origin)) do ids[#ids + 1] = id end
   end
-  local out = {}
-  if #ids == 0 then return out end
-  for _, d in ipairs(redis.call('HMGET', talliesKey, unpack(ids))) do
+  local out, missing = {}, {}
+  for _, id in ipairs(ids) do
+    local s = known and known[id]
+    if s then
+      if matches(e, s) then out[#out + 1] = s end
+    else missing[#missing + 1] = id end
+  end
+  if #missing == 0 then return out end
+  for _, d in ipairs(redis.call('HMGET', talliesKey, unpack(missing))) do
     if d then
       local s = cjson.decode(d)
       if matches(e, s) then out[#out + 1] = s end
@@ -76,29 +110,30 @@ end
 -- Moves members that ended before 'from' into 'below' (a reservation's step: writes).
 local function fold(l, from)
   local key, z = P .. 'w:' .. l.tid, P .. 'z:' .. l.tid
-  local t = tonumber(redis.call('HGET', key, 'T') or '0')
-  if from <= t then return end
+  local st = state(l.tid)
+  if from <= st.T then return end
   local gone = 0
   local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. from)
   for _, m in ipairs(old) do gone = gone + memberWeight(m) end
   if #old > 0 then
     redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. from)
     redis.call('HINCRBY', key, 'below', gone)
+    st.below = st.below + gone
   end
   redis.call('HSET', key, 'T', from)
+  st.T = from
 end
 local function usage(entriesKey, futureKey, l, now)
-  local key = P .. 'w:' .. l.tid
-  local got = redis.call('HMGET', key, 'total', 'below', 'T')
-  local used = tonumber(got[1] or '0')
+  local st = state(l.tid)
+  local used = st.total
   if l.windowMs == nil then return used end
-  used = used - tonumber(got[2] or '0')
+  used = used - st.below
   local from = fromOf(l, now)
-  local t = tonumber(got[3] or '0')
-  if from > t then -- a read ahead of the watermark: members ending in [T, from) leave too
+  if from > st.T then -- a read ahead of the watermark: members ending in [T, from) leave too
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'z:' .. l.tid, '-inf', '(' .. from)) do used = used - memberWeight(m) end
   end
   -- Entries that have not started yet do not count (they are few: kept aside).
+  if not anyFuture(futureKey) then return used end
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', futureKey, '(' .. now, '+inf')) do
     local v = redis.call('HGET', entriesKey, id)
     if v then
@@ -112,7 +147,8 @@ end
 
 /**
  * KEYS entries hash, tallies hash, future zset; ARGV prefix, entry json, limits json (each with
- * its tally id `tid`), now. Returns {1, entryJson} or {0, limitIndex, used}.
+ * its tally id `tid`), now. Returns {1} (reserved), {1, entryJson} (the id was there already) or
+ * {0, limitIndex, used}.
  */
 export const RESERVE = `${PRELUDE}
 local entry = cjson.decode(ARGV[2])
@@ -134,9 +170,11 @@ for i, l in ipairs(limits) do
 end
 local json = cjson.encode(entry)
 redis.call('HSET', KEYS[1], entry.id, json)
-for _, s in ipairs(talliesFor(KEYS[2], entry)) do apply(s, entry, 1) end
+local known = {}
+for _, l in ipairs(limits) do known[l.tid] = l end
+for _, s in ipairs(talliesFor(KEYS[2], entry, known)) do apply(s, entry, 1) end
 if entry.startAt > now then redis.call('ZADD', KEYS[3], entry.startAt, entry.id) end
-return {1, json}
+return {1}
 `;
 
 /** KEYS entries hash, tallies hash, future zset; ARGV prefix, limit json (with tid), now. Returns the usage as a string. */
