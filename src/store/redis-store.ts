@@ -3,15 +3,19 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
 import { COMPACT, RESERVE, SETTLE, USAGE } from './redis-ledger-scripts.js';
-import { RedisScript } from './redis-script.js';
 import { tallyId } from './tally-id.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
 
-/** The store's scripts, run by SHA (see redis-script.ts). */
-const SCRIPTS = {
-  reserve: new RedisScript(RESERVE, 3), usage: new RedisScript(USAGE, 3), settle: new RedisScript(SETTLE, 3), compact: new RedisScript(COMPACT, 4),
-  patch: new RedisScript(PATCH, 1), addUnits: new RedisScript(ADD_UNITS, 1), appendReceipt: new RedisScript(APPEND_RECEIPT, 2),
-  tryLock: new RedisScript(TRY_LOCK, 2), unlock: new RedisScript(UNLOCK, 1),
+type Scripted = Redis & {
+  pfReserve(entries: string, scopes: string, future: string, prefix: string, entry: string, limits: string, now: number): Promise<[number, string?, string?]>;
+  pfUsage(entries: string, scopes: string, future: string, prefix: string, limit: string, now: number): Promise<string>;
+  pfSettle(entries: string, scopes: string, settled: string, prefix: string, id: string, change: string): Promise<number>;
+  pfCompact(entries: string, scopes: string, settled: string, future: string, prefix: string, cutoff: number, batch: number): Promise<number>;
+  pfPatch(key: string, id: string, patch: string): Promise<number>;
+  pfAddUnits(key: string, id: string, delta: number): Promise<number | null>;
+  pfAppendReceipt(zset: string, hash: string, id: string, at: number, json: string, max: number): Promise<number>;
+  pfTryLock(lock: string, fence: string, owner: string, ttlMs: number): Promise<number | null>;
+  pfUnlock(lock: string, owner: string): Promise<number>;
 };
 
 export interface RedisStoreOptions {
@@ -40,7 +44,7 @@ const definedOnly = <T extends object>(value: T): Partial<T> =>
  * (`{pf:<prefix>}`), so on Redis Cluster they live in one slot and each Lua script stays atomic.
  */
 export class RedisStore implements Store {
-  readonly #redis: Redis | Cluster;
+  readonly #redis: Scripted;
   readonly #k: (name: string) => string;
   readonly #maxReceipts: number;
   readonly #owned: boolean;
@@ -59,7 +63,15 @@ export class RedisStore implements Store {
     this.#compactAfterMs = options.compactAfterMs ?? 7 * 86_400_000;
     this.#maxReceipts = options.maxReceipts ?? 1_000_000;
     this.#owned = owned;
-    this.#redis = redis;
+    const scripts: Array<[string, number, string]> = [
+      ['pfReserve', 3, RESERVE], ['pfUsage', 3, USAGE], ['pfSettle', 3, SETTLE], ['pfCompact', 4, COMPACT],
+      ['pfPatch', 1, PATCH], ['pfAddUnits', 1, ADD_UNITS],
+      ['pfAppendReceipt', 2, APPEND_RECEIPT], ['pfTryLock', 2, TRY_LOCK], ['pfUnlock', 1, UNLOCK],
+    ];
+    for (const [name, numberOfKeys, lua] of scripts) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+    }
+    this.#redis = redis as unknown as Scripted;
   }
 
   /** Connects with ioredis (an optional peer dependency) to `url`, e.g. redis://127.0.0.1:6379. */
@@ -105,14 +117,14 @@ export class RedisStore implements Store {
   async reserve(entry: LedgerEntry, limits: ReadonlyArray<LimitCheck>, now: number): Promise<ReserveResult> {
     const scoped = `[${limits.map((l) => this.#scopedJson(l)).join(',')}]`;
     // (JSON.stringify leaves undefined fields out, as the scripts expect.)
-    const [ok, a, b] = await SCRIPTS.reserve.run<[number, string?, string?]>(this.#redis, [this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(entry), scoped, now]);
+    const [ok, a, b] = await this.#redis.pfReserve(this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(entry), scoped, now);
     this.#maybeCompact(now);
     if (ok === 1) return { ok: true, entry: a === undefined ? { ...entry, state: 'reserved' } : (JSON.parse(a) as LedgerEntry) };
     return { ok: false, violated: limits[Number(a) - 1]!, used: Number(b) };
   }
 
   async settle(id: string, change: EntryChange): Promise<void> {
-    await SCRIPTS.settle.run<number>(this.#redis, [this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#prefix, id, JSON.stringify(definedOnly(change))]);
+    await this.#redis.pfSettle(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#prefix, id, JSON.stringify(definedOnly(change)));
   }
 
   /**
@@ -122,7 +134,7 @@ export class RedisStore implements Store {
   async compact(now: number = Date.now()): Promise<number> {
     let total = 0;
     for (;;) {
-      const done = await SCRIPTS.compact.run<number>(this.#redis, [this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH]);
+      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH);
       total += done;
       if (done < COMPACT_BATCH) return total;
     }
@@ -147,15 +159,15 @@ export class RedisStore implements Store {
   }
 
   async usage(limit: LimitCheck, now: number): Promise<number> {
-    return Number(await SCRIPTS.usage.run<string>(this.#redis, [this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(this.#scoped(limit)), now]));
+    return Number(await this.#redis.pfUsage(this.#k('entries'), this.#k('tallies'), this.#k('future'), this.#prefix, JSON.stringify(this.#scoped(limit)), now));
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
-    await SCRIPTS.appendReceipt.run<number>(this.#redis, [this.#k('receipts:at'), this.#k('receipts'), receipt.id, receipt.at, JSON.stringify(receipt), this.#maxReceipts]);
+    await this.#redis.pfAppendReceipt(this.#k('receipts:at'), this.#k('receipts'), receipt.id, receipt.at, JSON.stringify(receipt), this.#maxReceipts);
   }
 
   async updateReceipt(id: string, change: Partial<ReceiptRecord>): Promise<void> {
-    await SCRIPTS.patch.run<number>(this.#redis, [this.#k('receipts'), id, JSON.stringify(definedOnly(change))]);
+    await this.#redis.pfPatch(this.#k('receipts'), id, JSON.stringify(definedOnly(change)));
   }
 
   async receipts(query: ReceiptQuery = {}): Promise<ReceiptRecord[]> {
@@ -186,7 +198,7 @@ export class RedisStore implements Store {
   }
 
   async addUnits(id: string, delta: number): Promise<number | undefined> {
-    const units = await SCRIPTS.addUnits.run<number | null>(this.#redis, [this.#k('keys'), id, delta]);
+    const units = await this.#redis.pfAddUnits(this.#k('keys'), id, delta);
     return units === null ? undefined : Number(units);
   }
 
@@ -225,12 +237,12 @@ export class RedisStore implements Store {
   }
 
   async tryLock(name: string, owner: string, ttlMs: number, _now?: number): Promise<number | undefined> {
-    const fence = await SCRIPTS.tryLock.run<number | null>(this.#redis, [this.#k(`lock:${name}`), this.#k('fence'), owner, ttlMs]);
+    const fence = await this.#redis.pfTryLock(this.#k(`lock:${name}`), this.#k('fence'), owner, ttlMs);
     return fence === null ? undefined : Number(fence);
   }
 
   async unlock(name: string, owner: string): Promise<void> {
-    await SCRIPTS.unlock.run<number>(this.#redis, [this.#k(`lock:${name}`), owner]);
+    await this.#redis.pfUnlock(this.#k(`lock:${name}`), owner);
   }
 
   async lockHolder(name: string, _now?: number): Promise<string | undefined> {
