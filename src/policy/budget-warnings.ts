@@ -38,11 +38,18 @@ export class BudgetWarnings {
   /** Budgets warned about, by `spent:<limit>` / `reserved:<limit>`, until they fall below the threshold. */
   readonly #warned = new Set<string>();
   /**
-   * What was spent per budget at the last read of the ledger's history, and an upper bound on what
-   * this ledger committed since: near a threshold, the history is read again only when that bound
-   * could reach it (or a second later, for other processes' spending), not on every commit.
+   * What was spent per budget at the last read of the ledger's history, with the counters below as
+   * they were when the read began: near a threshold, the history is read again only when what this
+   * ledger committed since could reach it (or a second later, for other processes' spending), not
+   * on every commit. Commits that land while a read is in flight count as after it (an upper bound).
    */
-  #spentRead: { at: number; spent: Map<string, number>; since: number } | undefined;
+  #spentRead: { at: number; spent: Map<string, number>; committed: number; stale: number } | undefined;
+  /** Whether commits are counted: from the first read near a threshold on. */
+  #tracking = false;
+  /** Cents committed here while tracking (only grows). */
+  #committed = 0;
+  /** Grows when a read can no longer be trusted: a commit of unknown amount, a delegation closed. */
+  #stale = 0;
 
   constructor(
     private readonly store: Store,
@@ -53,20 +60,19 @@ export class BudgetWarnings {
 
   /** A commit raises what was spent by at most its amount (read from the entry when not given). */
   async committed(id: string, amountCents: number | undefined): Promise<void> {
-    const read = this.#spentRead;
-    if (!read) return; // not near a threshold: nothing to track
+    if (!this.#tracking) return; // not near a threshold: nothing to track
     try {
       const cents = amountCents ?? (await this.store.getEntry(id))?.amountCents;
-      if (cents === undefined) this.#spentRead = undefined;
-      else read.since += cents;
+      if (cents === undefined) this.#stale += 1;
+      else this.#committed += cents;
     } catch {
-      this.#spentRead = undefined;
+      this.#stale += 1;
     }
   }
 
   /** A delegation closed: its charges now count through it, so what was spent is read again. */
   closed(): void {
-    this.#spentRead = undefined;
+    this.#stale += 1;
   }
 
   /**
@@ -95,9 +101,11 @@ export class BudgetWarnings {
     }
     if (near.every((name) => this.#warned.has(`spent:${name}`) && this.#warned.has(`reserved:${name}`))) return;
     if (this.#spentCannotWarn(near, limits, threshold, now)) return;
+    this.#tracking = true;
+    const [committed, stale] = [this.#committed, this.#stale]; // before the read: what lands during it counts as after
     const since = this.policy.budget?.lifetimeCents === undefined ? now - DAY_MS : undefined;
     const view = budgetView(await this.store.entries({ since }), this.policy, now);
-    this.#spentRead = { at: now, since: 0, spent: new Map([['budget.lifetime', view.lifetime.spentCents], ['budget.perHour', view.perHour.spentCents], ['budget.perDay', view.perDay.spentCents]]) };
+    this.#spentRead = { at: now, committed, stale, spent: new Map([['budget.lifetime', view.lifetime.spentCents], ['budget.perHour', view.perHour.spentCents], ['budget.perDay', view.perDay.spentCents]]) };
     for (const [name, w] of [['budget.lifetime', view.lifetime], ['budget.perHour', view.perHour], ['budget.perDay', view.perDay]] as const) {
       if (w.limitCents === undefined || !near.includes(name)) continue;
       const facts = { limit: name, limitCents: w.limitCents, spentCents: w.spentCents, unspentReservedCents: w.unspentReservedCents };
@@ -114,12 +122,13 @@ export class BudgetWarnings {
    */
   #spentCannotWarn(near: string[], limits: LimitCheck[], threshold: number, now: number): boolean {
     const read = this.#spentRead;
-    if (!read || now - read.at >= 1_000 || now < read.at) return false;
+    if (!read || read.stale !== this.#stale || now - read.at >= 1_000 || now < read.at) return false;
+    const since = this.#committed - read.committed;
     return near.every((name) => {
       if (this.#warned.has(`spent:${name}`)) return this.#warned.has(`reserved:${name}`);
       const spent = read.spent.get(name);
       const max = limits.find((l) => l.name === name)?.max;
-      return this.#warned.has(`reserved:${name}`) && spent !== undefined && max !== undefined && (spent + read.since) * 100 < threshold * max;
+      return this.#warned.has(`reserved:${name}`) && spent !== undefined && max !== undefined && (spent + since) * 100 < threshold * max;
     });
   }
 

@@ -120,6 +120,53 @@ describe('the ledger', () => {
     expect(historyReads).toBeLessThanOrEqual(6);
   });
 
+  it('a commit landing while another reads the history still counts: its own check does not skip the crossing', async () => {
+    const store = new MemoryStore();
+    const gate = () => {
+      let open!: () => void;
+      return { opened: new Promise<void>((r) => (open = r)), open: () => open() };
+    };
+    const clock = { t: 1_700_000_000_000 };
+    let readGate: ReturnType<typeof gate> | undefined;
+    let reading: (() => void) | undefined;
+    const entryGates = new Map<string, ReturnType<typeof gate>>();
+    const entries = store.entries.bind(store);
+    const getEntry = store.getEntry.bind(store);
+    // The history snapshot is taken, then answered when the test says; one entry lookup waits likewise.
+    store.entries = async (filter) => {
+      const snapshot = await entries(filter);
+      reading?.();
+      if (readGate) await readGate.opened;
+      return snapshot;
+    };
+    store.getEntry = async (id) => (await entryGates.get(id)?.opened, getEntry(id));
+    const warnings: Array<{ spentCents: number }> = [];
+    const l = new Ledger(store, parsePolicy({ budget: { lifetimeCents: 1000 } }), () => clock.t, (w) => warnings.push(w));
+    const charge = (cents: number) => l.reserve({ kind: 'charge', amountCents: cents, delegationId: 'd', what: 'a card charge' }, { enforce: false });
+    await l.reserve({ id: 'delegation:d', kind: 'delegation', amountCents: 900, delegationId: 'd', what: 'a delegation' });
+    for (let i = 0; i < 795; i += 1) await l.commit((await charge(1)).id);
+    expect(warnings).toEqual([]);
+
+    const b = await charge(1);
+    const c = await charge(10); // this one crosses: 796 + 10 >= 800
+    clock.t += 1_001; // the last read is a second old: the next check reads the history again
+    readGate = gate();
+    const cLookup = gate();
+    entryGates.set(c.id, cLookup);
+    const started = new Promise<void>((r) => (reading = r));
+    const committingB = l.commit(b.id); // reads the history: snapshot without c, answered later
+    await started;
+    reading = undefined;
+    const committingC = l.commit(c.id); // settled now, its amount still being looked up
+    await new Promise((r) => setTimeout(r, 5));
+    readGate.open(); // b's read lands (796 spent)...
+    await committingB;
+    readGate = undefined;
+    cLookup.open(); // ...then c's amount is counted and c checks
+    await committingC;
+    expect(warnings).toMatchObject([{ limit: 'budget.lifetime', spentCents: 806, percent: 80 }]);
+  });
+
   it('the same id reserves once (adopting a delegation twice is one reservation)', async () => {
     const { l } = ledger({ budget: { lifetimeCents: 1000 } });
     await l.reserve({ id: 'delegation:x', kind: 'delegation', amountCents: 600, what: 'x' });
