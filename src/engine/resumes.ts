@@ -60,44 +60,67 @@ export class Resumes {
   async #find(key: () => string): Promise<ResumeRecord | undefined> {
     if (!(await this.#any())) return undefined;
     const json = await this.store.getSecret(key(), this.now());
-    if (!json) return undefined;
-    const record = JSON.parse(json) as Partial<ResumeRecord> & { kind?: string };
-    // Records written before receipts were kept alongside held the payment itself.
-    return record.held ? (record as ResumeRecord) : { held: record as unknown as HeldToken, receiptId: '', sentAt: 0 };
+    return json ? recordOf(json) : undefined;
   }
 
   async keep(key: string, record: ResumeRecord): Promise<void> {
-    const expiresAt = this.now() + RESUME_TTL_MS;
-    await this.store.putSecret(key, JSON.stringify(record), expiresAt);
-    await this.#changeMarker((waiting) => {
-      if (waiting === 'unlisted' || Object.keys(waiting ?? {}).length >= MAX_LISTED) return 'unlisted';
-      return { ...waiting, [key]: expiresAt };
-    }, expiresAt);
+    // Known at once, before any write: a retry in this process never trusts a cached "none waits".
     this.#known = true;
     this.#checkedAt = Date.now();
+    const expiresAt = this.now() + RESUME_TTL_MS;
+    // The record and its place in the marker change together, under the lease (see forget()).
+    await this.#underLease(async (waiting) => {
+      await this.store.putSecret(key, JSON.stringify(record), expiresAt);
+      if (waiting === 'unlisted') return 'unlisted';
+      const listed = this.#live(waiting);
+      if (Object.keys(listed).length >= MAX_LISTED) return 'unlisted';
+      listed[key] = expiresAt;
+      return listed;
+    }, expiresAt);
   }
 
-  /** The request was answered (or the caller paid again): its record goes, and the marker once none waits. */
-  async forget(key: string): Promise<void> {
-    await this.store.deleteSecret(key);
-    // Best effort: a marker left behind only costs lookups until it expires.
-    const left = await this.#changeMarker((waiting) => {
+  /**
+   * The payment kept with `receiptId` for this request was answered (or the caller paid again):
+   * its record goes, and the marker once none waits. A newer record for the same request (another
+   * call of it had an unknown outcome since) is another payment: it stays, and stays listed.
+   */
+  async forget(key: string, receiptId: string): Promise<void> {
+    const left = await this.#underLease(async (waiting) => {
+      if (!(await this.#removeRecord(key, receiptId))) return waiting; // a newer one waits: unchanged
       if (waiting === undefined || waiting === 'unlisted') return waiting;
-      const rest: Record<string, number> = {};
-      for (const [k, at] of Object.entries(waiting)) if (k !== key && at > this.now()) rest[k] = at;
+      const rest = this.#live(waiting);
+      delete rest[key];
       return Object.keys(rest).length ? rest : undefined;
-    }).catch(() => 'unlisted' as const);
+    }).catch(async () => {
+      // No lease: the record still goes if it is this one; the marker stays (it only costs lookups).
+      await this.#removeRecord(key, receiptId).catch(() => false);
+      return 'unlisted' as const;
+    });
     if (left === undefined) {
       this.#known = false;
       this.#checkedAt = Date.now();
     }
   }
 
-  /** Reads, changes and writes the marker under the store's lease; returns what it wrote. */
-  async #changeMarker(change: (waiting: Waiting) => Waiting, atLeastUntil = 0): Promise<Waiting> {
+  /** Deletes the record of `key` if it is the one with `receiptId`; false when another is there. */
+  async #removeRecord(key: string, receiptId: string): Promise<boolean> {
+    const json = await this.store.getSecret(key, this.now());
+    if (json !== undefined && recordOf(json).receiptId !== receiptId) return false;
+    if (json !== undefined) await this.store.deleteSecret(key);
+    return true;
+  }
+
+  /** The listed requests whose records have not expired. */
+  #live(waiting: Record<string, number> | undefined): Record<string, number> {
+    const live: Record<string, number> = {};
+    for (const [k, at] of Object.entries(waiting ?? {})) if (at > this.now()) live[k] = at;
+    return live;
+  }
+
+  /** Runs `change` on the marker under the store's lease and writes what it returns; returns that. */
+  async #underLease(change: (waiting: Waiting) => Promise<Waiting>, atLeastUntil = 0): Promise<Waiting> {
     return withLock(this.store, MARKER_LOCK, async () => {
-      const text = await this.store.getSecret(MARKER, this.now());
-      const next = change(parseMarker(text));
+      const next = await change(parseMarker(await this.store.getSecret(MARKER, this.now())));
       if (next === undefined) await this.store.deleteSecret(MARKER);
       else if (next === 'unlisted') await this.store.putSecret(MARKER, '1', Math.max(atLeastUntil, this.now() + RESUME_TTL_MS));
       else await this.store.putSecret(MARKER, JSON.stringify(next), Math.max(atLeastUntil, ...Object.values(next)));
@@ -127,4 +150,10 @@ function parseMarker(text: string | undefined): Waiting {
     // not JSON
   }
   return 'unlisted';
+}
+
+function recordOf(json: string): ResumeRecord {
+  const record = JSON.parse(json) as Partial<ResumeRecord> & { kind?: string };
+  // Records written before receipts were kept alongside held the payment itself.
+  return record.held ? (record as ResumeRecord) : { held: record as unknown as HeldToken, receiptId: '', sentAt: 0 };
 }

@@ -49,8 +49,8 @@ export class HttpCall {
   #held: HeldToken | undefined;
   #target: ReplayableRequest;
   #preemptive = false;
-  /** A signed payload replayed after an unknown outcome: forgotten once answered. */
-  #resumed = false;
+  /** The receipt of a signed payload replayed after an unknown outcome: its record is forgotten once answered. */
+  #resumed: string | undefined;
   #refusals = 0;
   #permit2Asked = false;
   /** The last challenge read: a payment after a Permit2 approval is signed for it again. */
@@ -74,6 +74,9 @@ export class HttpCall {
 
   async run(): Promise<Response> {
     this.#startedAt = this.engine.now();
+    // Writes still owed to the store may be this request's waiting payment: written before looking
+    // for it (if the store still fails, every payment below is refused anyway).
+    if (this.engine.parts.backlog.owed) await this.engine.parts.backlog.settleUp().catch(() => {});
     const resumed = this.settings.ignoreUnknown ? undefined : this.resume();
     if (resumed instanceof Promise) await resumed; // no await on the hot path
     if (!this.#held) {
@@ -110,13 +113,13 @@ export class HttpCall {
     return (async () => {
       const record = await found;
       if (!record) return;
-      if (this.settings.payAgain) return this.engine.parts.resumes.forget(this.#key());
+      if (this.settings.payAgain) return this.engine.parts.resumes.forget(this.#key(), record.receiptId);
       // Only a signed x402 payload replays safely; a Nevermined token or an MPP credential may have been taken.
       if (record.held.kind !== 'scheme') {
         throw new PaymentMayBeTakenError({ url: this.request.url, receiptId: record.receiptId || undefined, tokenHash: record.held.tokenHash, sentAt: record.sentAt || undefined });
       }
       this.#held = record.held;
-      this.#resumed = true;
+      this.#resumed = record.receiptId;
     })();
   }
 
@@ -164,7 +167,7 @@ export class HttpCall {
       // Handed over on the first hop, answered from another origin: a signed payload still counts.
       await this.engine.keepUnsettled(held, this.#target.url, this.#target.method, sent.response.status, this.settings.labels);
     }
-    if (this.#resumed) await this.#forgetResume();
+    if (this.#resumed !== undefined) await this.#forgetResume();
     return { kind: 'done', response: sent.response };
   }
 
@@ -179,7 +182,7 @@ export class HttpCall {
       // Handed over on the first hop, which redirected to a 402 elsewhere: it still counts.
       await this.engine.keepUnsettled(held, this.#target.url, this.#target.method, 402, this.settings.labels);
     }
-    if (this.#resumed) await this.#forgetResume(); // definitively refused: a fresh payment may follow
+    if (this.#resumed !== undefined) await this.#forgetResume(); // definitively refused: a fresh payment may follow
     const read = await readOffersOf(sent.response, this.settings.challengeBodyTimeoutMs); // x402 and MPP
     if (read.kind === 'none') return { kind: 'handBack', response: read.response, reason: read.reason, detail: read.detail, error: read.error };
     const final = held?.kind === 'mpp' && paidHop ? await finalMppRefusal(read, sent.url, (text) => this.#scrub(text)) : undefined;
@@ -237,8 +240,9 @@ export class HttpCall {
   }
 
   async #forgetResume(): Promise<void> {
-    this.#resumed = false;
-    await this.engine.parts.resumes.forget(this.#key()).catch(() => {}); // it expires anyway
+    const receiptId = this.#resumed!;
+    this.#resumed = undefined;
+    await this.engine.parts.resumes.forget(this.#key(), receiptId).catch(() => {}); // it expires anyway
   }
 
   /** Every token sent in this call and every one cached for the origin: never in an error or event. */

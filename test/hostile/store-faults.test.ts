@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddedStore, MemoryStore, StoreError } from '../../src/index.js';
+import { EmbeddedStore, MemoryStore, PaymentMayBeTakenError, PaymentOutcomeUnknownError, StoreError } from '../../src/index.js';
 import { expectNoSecrets, payingFetchFor, sandbox } from '../helpers.js';
 import { failingStore, redisGone } from '../store/failing-store.js';
 import { tempHome } from '../store/stores.js';
@@ -28,6 +28,21 @@ describe('a store that fails after the seller charged', () => {
     expect(await pay.receipts()).toHaveLength(3);
     await pay.close();
     await store.close();
+  });
+
+  it('an unknown outcome while the disk is full: the retry after it recovers finds the waiting payment and does not pay again', async () => {
+    const sb = await sandbox();
+    const store = failingStore(new MemoryStore());
+    const { pay } = payingFetchFor(sb, { store });
+    expect((await pay(`${sb.sellerUrl}/weather`)).status).toBe(200); // a cached token from now on
+    store.failWrites(true);
+    sb.faults.inject('seller', { kind: 'reset', after: 'work' }); // charged, then the connection drops
+    expect(await outcome(pay(`${sb.sellerUrl}/weather`))).toBeInstanceOf(PaymentOutcomeUnknownError);
+    const settled = sb.stats().settlements;
+    store.failWrites(false);
+    // The waiting payment's record was owed to the store: written before the retry looks for it.
+    expect(await outcome(pay(`${sb.sellerUrl}/weather`))).toBeInstanceOf(PaymentMayBeTakenError);
+    expect(sb.stats().settlements).toBe(settled);
   });
 
   it('Redis going away mid-call: a StoreError without the driver command, and the paid answer kept', async () => {
