@@ -5,7 +5,7 @@
 // functions read off it (re-exporting one `z` object would keep all of zod). Types are written
 // `z.output<typeof schema>` (what `z.infer` means): the declaration bundler flattens the namespace,
 // and a bare `infer<...>` is a syntax error in a .d.ts.
-import { $constructor, $ZodObjectJIT, type $ZodLooseShape, type $loose, type $strict } from 'zod/v4/core';
+import { $constructor, $ZodObjectJIT, util, type $ZodLooseShape, type $loose, type $strict } from 'zod/v4/core';
 import { config, never, unknown, ZodMiniType, type ZodMiniObject } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
@@ -20,6 +20,8 @@ export * from 'zod/mini';
 const ZodMiniObjectJIT = /*@__PURE__*/ $constructor('ZodMiniObject', (inst: never, def: never) => {
   $ZodObjectJIT.init(inst, def);
   ZodMiniType.init(inst, def);
+  // `.shape`, as mini's own objects have it (`z.extend(schema, ...)` and callers building on the x402 schemas read it).
+  util.installLazyProp(inst as never, 'shape', (self: { _zod: { def: { shape: unknown } } }) => self._zod.def.shape, false);
 });
 
 /** `z.looseObject` (unknown fields kept), parsed by generated code. */
