@@ -277,8 +277,12 @@ if (process.argv.includes('--child')) {
     for (const r of rows) say(`| ${r.join(' | ')} |`);
     say();
   };
-  await storeBench(say, table, { redisUrl: `redis://127.0.0.1:${redisPort}`, postgresUrl: pg?.url }, quick);
-  redis.kill();
-  pg?.stop();
+  try {
+    await storeBench(say, table, { redisUrl: `redis://127.0.0.1:${redisPort}`, postgresUrl: pg?.url }, quick);
+  } finally {
+    redis.kill(); // (a failed run left both servers behind)
+    pg?.stop();
+  }
+  await new Promise((r) => setTimeout(r, 200)); // postgres's exit removes its directory
   process.exit(0);
 }
