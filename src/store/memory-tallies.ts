@@ -7,7 +7,9 @@ import type { LedgerEntry, LimitCheck } from './types.js';
 // watermark `t`; the others sit in a min-heap by end. A reservation pops what left the window into
 // `below` and moves `t`; reads fold nothing (a read at an earlier `now` stays exact while `t` is
 // behind it). An entry's members are stamped with its version: a settle bumps it, so the stale
-// members are skipped when popped instead of being searched for.
+// members are skipped when popped instead of being searched for. What ended in the last hour below
+// the watermark stays listed (`recent`, by end), so a read whose window starts before the
+// watermark (another caller's `now` a little behind, a clock stepped back) adds it back exactly.
 
 interface Member {
   endAt: number;
@@ -22,7 +24,13 @@ interface Tally {
   below: number;
   t: number;
   heap: Member[];
+  /** Members below the watermark that ended at or after t - RECENT_MS, by end (from `head` on). */
+  recent: Member[];
+  head: number;
 }
+
+/** How far behind the watermark a read stays exact without a rebuild. */
+const RECENT_MS = 3_600_000;
 
 function matches(e: LedgerEntry, l: LimitCheck): boolean {
   return l.kinds.includes(e.kind) && (l.origin === undefined || e.origin === l.origin) && (l.planId === undefined || e.planId === l.planId) && (l.note === undefined || e.note === l.note);
@@ -79,17 +87,23 @@ export class MemoryTallies {
     if (w === 0) return;
     s.total += sign * w;
     if (s.limit.windowMs === undefined) return;
-    if (e.endAt < s.t) s.below += sign * w;
-    else if (sign > 0) push(s.heap, { endAt: e.endAt, weight: w, entry: e, version: this.#versions.get(e) ?? 0 });
+    if (e.endAt < s.t) {
+      s.below += sign * w;
+      if (sign > 0 && e.endAt >= s.t - RECENT_MS) this.#remember(s, { endAt: e.endAt, weight: w, entry: e, version: this.#versions.get(e) ?? 0 });
+    } else if (sign > 0) push(s.heap, { endAt: e.endAt, weight: w, entry: e, version: this.#versions.get(e) ?? 0 });
     // (sign < 0 above the watermark: the member goes stale with the entry's version)
   }
 
-  /** The tally of `limit`, built by one scan of `entries` the first time it is asked for. */
+  /**
+   * The tally of `limit`, built by one scan of `entries` the first time it is asked for, and again
+   * when `now`'s window starts more than RECENT_MS before the watermark (the clock stepped back
+   * that far, rare): what ended in between is no longer listed.
+   */
   ensure(limit: LimitCheck, now: number, entries: Iterable<LedgerEntry>): Tally {
     const id = tallyId(limit);
     let s = this.#tallies.get(id);
-    if (s) return s;
-    s = { limit: { ...limit, kinds: [...limit.kinds] }, total: 0, below: 0, t: limit.windowMs === undefined ? 0 : fromOf(limit.windowMs, now), heap: [] };
+    if (s && (s.limit.windowMs === undefined || fromOf(s.limit.windowMs, now) >= s.t - RECENT_MS)) return s;
+    s = { limit: { ...limit, kinds: [...limit.kinds] }, total: 0, below: 0, t: limit.windowMs === undefined ? 0 : fromOf(limit.windowMs, now), heap: [], recent: [], head: 0 };
     for (const e of entries) if (matches(e, s.limit)) this.#apply(s, e, 1);
     this.#tallies.set(id, s);
     return s;
@@ -102,9 +116,17 @@ export class MemoryTallies {
     if (from <= s.t) return;
     while (s.heap.length > 0 && s.heap[0]!.endAt < from) {
       const m = pop(s.heap);
-      if (this.#live(m)) s.below += m.weight;
+      if (this.#live(m)) {
+        s.below += m.weight;
+        s.recent.push(m); // (popped in order of end, each above what was folded before)
+      }
     }
     s.t = from;
+    while (s.head < s.recent.length && s.recent[s.head]!.endAt < from - RECENT_MS) s.head += 1;
+    if (s.head > 1_024 && s.head * 2 > s.recent.length) {
+      s.recent = s.recent.slice(s.head);
+      s.head = 0;
+    }
     for (const e of this.#future) if (e.startAt <= now) this.#future.delete(e); // started: counts as any other
   }
 
@@ -113,8 +135,22 @@ export class MemoryTallies {
     const from = fromOf(s.limit.windowMs, now);
     let used = s.total - s.below;
     if (from > s.t) for (const m of s.heap) if (m.endAt < from && this.#live(m)) used -= m.weight; // a read ahead of the watermark
+    // A read behind it: what ended in [from, t) is in its window again.
+    for (let i = s.recent.length - 1; from < s.t && i >= s.head && s.recent[i]!.endAt >= from; i -= 1) if (this.#live(s.recent[i]!)) used += s.recent[i]!.weight;
     for (const e of this.#future) if (e.startAt > now && e.endAt >= from && matches(e, s.limit)) used -= weight(e, s.limit);
     return used;
+  }
+
+  /** Lists a member below the watermark in order of end (rare: an entry that ends before it). */
+  #remember(s: Tally, m: Member): void {
+    let lo = s.head;
+    let hi = s.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s.recent[mid]!.endAt <= m.endAt) lo = mid + 1;
+      else hi = mid;
+    }
+    s.recent.splice(lo, 0, m);
   }
 
   added(e: LedgerEntry, now: number): void {

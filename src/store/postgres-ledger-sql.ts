@@ -8,7 +8,8 @@
 // `t`, so each entry is folded once. Entries that start in the future (rare) are listed in
 // pf_future and taken back out. Every function that changes the ledger locks the deployment's row
 // first (see pf_reserve), so tallies and entries change together and one at a time. Compacted
-// totals (compacted_count set) are always below every watermark: ranges skip them.
+// totals (compacted_count set) are always below every watermark: ranges skip them, and compaction
+// never reaches into the widest window of the deployment's tallies (whoever made them).
 
 export const LEDGER_SQL = `
 CREATE TABLE IF NOT EXISTS pf_tallies (
@@ -17,9 +18,10 @@ CREATE TABLE IF NOT EXISTS pf_tallies (
   PRIMARY KEY (deployment, tid));
 CREATE TABLE IF NOT EXISTS pf_future (deployment TEXT NOT NULL, id TEXT NOT NULL, start_at BIGINT NOT NULL, PRIMARY KEY (deployment, id));
 ALTER TABLE pf_entries ADD COLUMN IF NOT EXISTS compacted_count BIGINT;
--- What compaction looks for, and nothing else (delegations are kept whole, live entries stay).
-CREATE INDEX IF NOT EXISTS pf_entries_settled ON pf_entries (deployment, end_at)
-  WHERE state IN ('committed', 'released') AND kind <> 'delegation' AND compacted_count IS NULL;
+-- What compaction looks for, and nothing else (delegations and charges are kept whole, live entries stay).
+DROP INDEX IF EXISTS pf_entries_settled;
+CREATE INDEX IF NOT EXISTS pf_entries_compactable ON pf_entries (deployment, end_at)
+  WHERE state IN ('committed', 'released') AND kind NOT IN ('delegation', 'charge') AND compacted_count IS NULL;
 DROP FUNCTION IF EXISTS pf_used(TEXT, JSONB, BIGINT);
 
 -- Whether an entry is of a tally's scope (the rule of usage.ts; windows aside). Inlined by the planner.
@@ -46,6 +48,9 @@ CREATE OR REPLACE FUNCTION pf_tally_used(dep TEXT, s pf_tallies, now_ms BIGINT) 
   SELECT CASE WHEN s.window_ms IS NULL THEN s.total ELSE
     s.total - s.below
     - CASE WHEN now_ms - s.window_ms + 1 > s.t THEN pf_between(dep, s, s.t, now_ms - s.window_ms + 1) ELSE 0 END
+    -- A watermark ahead of this caller (another process's clock ahead, or ours stepped back):
+    -- entries that ended in [from, t) are in its window again.
+    + CASE WHEN now_ms - s.window_ms + 1 < s.t THEN pf_between(dep, s, now_ms - s.window_ms + 1, s.t) ELSE 0 END
     -- Entries that have not started yet do not count (they are few: listed aside).
     - (SELECT coalesce(sum(pf_weight(s.counts, x.state, x.amount, x.compacted_count)), 0) FROM pf_future f
        JOIN pf_entries x ON x.deployment = f.deployment AND x.id = f.id
@@ -65,8 +70,10 @@ BEGIN
   s.origin := l->>'origin'; s.plan_id := l->>'planId'; s.note := l->>'note';
   s.counts := coalesce((l->>'counts')::boolean, false); s.window_ms := (l->>'windowMs')::bigint;
   s.t := CASE WHEN s.window_ms IS NULL THEN 0 ELSE now_ms - s.window_ms + 1 END;
-  SELECT coalesce(sum(q.w), 0), coalesce(sum(q.w) FILTER (WHERE s.window_ms IS NOT NULL AND q.end_at < s.t), 0) INTO s.total, s.below
-  FROM (SELECT pf_weight(s.counts, x.state, x.amount, x.compacted_count) AS w, x.end_at FROM pf_entries x
+  -- Compacted totals are below the watermark whatever their end (pf_between never reads them).
+  SELECT coalesce(sum(q.w), 0), coalesce(sum(q.w) FILTER (WHERE s.window_ms IS NOT NULL AND (q.end_at < s.t OR q.compacted_count IS NOT NULL)), 0)
+  INTO s.total, s.below
+  FROM (SELECT pf_weight(s.counts, x.state, x.amount, x.compacted_count) AS w, x.end_at, x.compacted_count FROM pf_entries x
         WHERE x.deployment = dep AND pf_matches(s.kinds, s.origin, s.plan_id, s.note, x.kind, x.origin, x.plan_id, x.note)) q;
   INSERT INTO pf_tallies SELECT (s).*;
   RETURN s;
@@ -149,19 +156,29 @@ END $$;
 -- Settled entries that ended before the cutoff leave the ledger, a batch at a time: released ones
 -- are dropped, committed ones folded into one 'compacted:' entry per (kind, origin, plan, note), so
 -- lifetime sums and counts stay exact; in window tallies they move below the watermark (no window
--- reaches them). Delegations are kept whole (renewal consent and reconcile look them up). Expired
--- secrets and leases go too. Returns how many entries left.
+-- reaches them). Delegations and charges are kept whole (renewal consent, reconcile and the
+-- recorder look them up by id: a charge gone would be recorded again). Expired secrets and leases
+-- go too. Returns how many entries left.
 CREATE OR REPLACE FUNCTION pf_compact(dep TEXT, cutoff BIGINT, batch INT, now_ms BIGINT) RETURNS INT LANGUAGE plpgsql AS $$
 DECLARE
   ids TEXT[];
+  widest BIGINT;
 BEGIN
   PERFORM 1 FROM pf_deployments WHERE deployment = dep FOR UPDATE;
+  -- Never inside a window of the deployment's tallies, whichever process asked for them (its
+  -- compactAfterMs may be longer than the caller's), with an hour to spare for clocks apart.
+  SELECT max(x.window_ms) INTO widest FROM pf_tallies x WHERE x.deployment = dep;
+  IF widest IS NOT NULL THEN cutoff := least(cutoff, now_ms - widest - 3600000); END IF;
   DELETE FROM pf_future x WHERE x.deployment = dep AND x.start_at < cutoff;
-  DELETE FROM pf_secrets x WHERE x.deployment = dep AND x.expires_at <= now_ms;
-  DELETE FROM pf_locks x WHERE x.deployment = dep AND x.expires_at <= now_ms;
+  -- Rows locked by someone are skipped: pf_try_lock locks its lease's row and then the
+  -- deployment's, so waiting on it here (the deployment's row held) would deadlock.
+  DELETE FROM pf_secrets x WHERE x.ctid IN (
+    SELECT y.ctid FROM pf_secrets y WHERE y.deployment = dep AND y.expires_at <= now_ms FOR UPDATE SKIP LOCKED);
+  DELETE FROM pf_locks x WHERE x.ctid IN (
+    SELECT y.ctid FROM pf_locks y WHERE y.deployment = dep AND y.expires_at <= now_ms FOR UPDATE SKIP LOCKED);
   SELECT array_agg(q.id) INTO ids FROM (
     SELECT x.id FROM pf_entries x WHERE x.deployment = dep AND x.end_at < cutoff AND x.state IN ('committed', 'released')
-      AND x.kind <> 'delegation' AND x.compacted_count IS NULL ORDER BY x.end_at LIMIT batch) q;
+      AND x.kind NOT IN ('delegation', 'charge') AND x.compacted_count IS NULL ORDER BY x.end_at LIMIT batch) q;
   IF ids IS NULL THEN RETURN 0; END IF;
   UPDATE pf_tallies s SET below = s.below + q.w FROM (
     SELECT y.tid, sum(pf_weight(y.counts, x.state, x.amount, x.compacted_count)) AS w
@@ -178,4 +195,12 @@ BEGIN
   DELETE FROM pf_entries x WHERE x.deployment = dep AND x.id = ANY(ids);
   RETURN array_length(ids, 1);
 END $$;
+
+-- A new schema: every running total is built again by a scan at its first use (a process of a
+-- version without them may have written entries that no total counted), and entries yet to start
+-- are listed again for the same reason.
+DELETE FROM pf_tallies;
+INSERT INTO pf_future (deployment, id, start_at)
+  SELECT x.deployment, x.id, x.start_at FROM pf_entries x WHERE x.start_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 86400000
+  ON CONFLICT DO NOTHING;
 `;

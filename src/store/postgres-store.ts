@@ -9,8 +9,9 @@ export interface PostgresStoreOptions {
   prefix?: string;
   /**
    * Settled ledger entries that ended longer ago than this are compacted: folded into one running
-   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits with
-   * longer windows are refused. Default 7 days.
+   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits whose
+   * window is not at least an hour shorter are refused; compaction also stays out of the widest
+   * window any process sharing the deployment counts. Default 7 days.
    */
   compactAfterMs?: number;
 }
@@ -19,6 +20,8 @@ export interface PostgresStoreOptions {
 const COMPACT_BATCH = 1_000;
 /** A store compacts at most this often (after a reservation). */
 const COMPACT_EVERY_MS = 60_000;
+/** How much shorter than compactAfterMs a window must be (clocks apart; pf_compact keeps the same). */
+const COMPACT_MARGIN_MS = 3_600_000;
 
 interface EntryRow {
   id: string; kind: string; state: string; amount: string; start_at: string; end_at: string;
@@ -57,7 +60,7 @@ export class PostgresStore implements Store {
   readonly #pool: Pool;
   readonly #dep: string;
   readonly #owned: boolean;
-  readonly #ready: Promise<void>;
+  #ready: Promise<void> | undefined;
   readonly #compactAfterMs: number;
   #lastCompaction = 0;
   #compacting: Promise<number> | undefined;
@@ -69,8 +72,15 @@ export class PostgresStore implements Store {
     this.#dep = prefix;
     this.#owned = owned;
     this.#compactAfterMs = options.compactAfterMs ?? 7 * 86_400_000;
-    this.#ready = this.#migrate();
-    this.#ready.catch(() => {}); // reported to the first caller
+    this.#whenReady().catch(() => {}); // reported to the first caller
+  }
+
+  /** The schema checked once; a failed attempt (database down at start) is tried again by the next call. */
+  #whenReady(): Promise<void> {
+    return (this.#ready ??= this.#migrate().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    }));
   }
 
   /** Connects with pg (an optional peer dependency) to `url`, e.g. postgres://user@127.0.0.1/db. */
@@ -82,7 +92,7 @@ export class PostgresStore implements Store {
       throw new ConfigurationError('The Postgres store needs the pg package: npm install pg');
     }
     const store = new PostgresStore(new PoolCtor({ connectionString: url, max: 10, ...options.pool }), options, true);
-    await store.#ready;
+    await store.#whenReady();
     return store;
   }
 
@@ -108,14 +118,14 @@ export class PostgresStore implements Store {
   }
 
   async #q<R extends QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
-    await this.#ready;
+    await this.#whenReady();
     return (await this.#pool.query<R>(sql, [this.#dep, ...params])).rows;
   }
 
   /** A limit as the SQL takes it: its tally id attached (see postgres-ledger-sql.ts). */
   #scoped(limit: LimitCheck): object {
-    if (limit.windowMs !== undefined && limit.windowMs >= this.#compactAfterMs) {
-      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs above it (it is ${this.#compactAfterMs})`);
+    if (limit.windowMs !== undefined && limit.windowMs + COMPACT_MARGIN_MS > this.#compactAfterMs) {
+      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs an hour above it (it is ${this.#compactAfterMs})`);
     }
     return { ...definedOnly(limit), tid: tallyId(limit) };
   }

@@ -8,6 +8,9 @@
 // is total - below - (members ending before now - window): a reservation first folds those into
 // `below` and moves T, so each entry is folded once and a reservation's cost does not grow with
 // history. Reads fold nothing (a read at an earlier `now` stays exact while T is behind it).
+// Members folded in the last 5 minutes below T stay in `zb:<tid>`, so a read whose window starts before
+// T (another process's clock ahead, or this one's stepped back) adds them back exactly; further
+// back than that, the tally is built again (rare).
 // A tally is built the first time a limit asks for it, by one scan of the entries; from then on
 // every change of an entry updates the tallies it matches (`ti:<origin>` and `ti:*` list them).
 // Entries that start in the future (rare) sit in the `future` zset and are taken back out.
@@ -31,6 +34,8 @@ local function weight(e, s)
 end
 local function member(e, w) return w .. '|' .. e.id end
 local function memberWeight(m) return tonumber(string.match(m, '^(-?%d+)|')) end
+-- How far behind T a read stays exact without a rebuild (what zb keeps: clocks apart, not history).
+local RECENT = 300000
 -- A tally's hash (total, below, watermark T), read once per script run and kept in step with it.
 local cache = {}
 local function state(tid)
@@ -54,6 +59,8 @@ local function apply(s, e, sign)
   if e.endAt < st.T then
     redis.call('HINCRBY', key, 'below', sign * w)
     st.below = st.below + sign * w
+    if sign < 0 then redis.call('ZREM', P .. 'zb:' .. s.tid, member(e, w))
+    elseif e.endAt >= st.T - RECENT then redis.call('ZADD', P .. 'zb:' .. s.tid, e.endAt, member(e, w)) end
   elseif sign > 0 then redis.call('ZADD', P .. 'z:' .. s.tid, e.endAt, member(e, w))
   else redis.call('ZREM', P .. 'z:' .. s.tid, member(e, w)) end
 end
@@ -67,10 +74,18 @@ end
 local function fromOf(l, now) return math.floor(now - l.windowMs) + 1 end
 -- (A tally's hash has 'ok' once built: its definition is in the tallies hash too.)
 local function ensureTally(entriesKey, talliesKey, l, now)
-  if state(l.tid).ok then return end
+  local st = state(l.tid)
+  -- Built by a version that marked a tally by its definition alone: kept in step all along, so
+  -- marked now rather than built again (a scan of every entry, inside a reservation).
+  if not st.ok and redis.call('HEXISTS', talliesKey, l.tid) == 1 then
+    redis.call('HSET', P .. 'w:' .. l.tid, 'ok', 1)
+    st.ok = true
+  end
+  -- Built again too when this window starts further behind T than zb reaches (rare).
+  if st.ok and (l.windowMs == nil or fromOf(l, now) >= st.T - RECENT) then return end
   local s = {tid = l.tid, kinds = l.kinds, origin = l.origin, planId = l.planId, note = l.note, counts = l.counts, windowMs = l.windowMs}
   local key = P .. 'w:' .. s.tid
-  redis.call('DEL', key, P .. 'z:' .. s.tid)
+  redis.call('DEL', key, P .. 'z:' .. s.tid, P .. 'zb:' .. s.tid)
   redis.call('HSET', key, 'ok', 1)
   cache[s.tid] = {total = 0, below = 0, T = 0, ok = true}
   if s.windowMs ~= nil then
@@ -79,7 +94,16 @@ local function ensureTally(entriesKey, talliesKey, l, now)
   end
   for _, v in ipairs(redis.call('HVALS', entriesKey)) do
     local e = cjson.decode(v)
-    if matches(e, s) then apply(s, e, 1) end
+    if matches(e, s) then
+      local w = weight(e, s)
+      -- A compacted total is below the watermark whatever its end (compaction keeps out of windows).
+      if e.compactedCount ~= nil and s.windowMs ~= nil and w ~= 0 then
+        redis.call('HINCRBY', key, 'total', w)
+        redis.call('HINCRBY', key, 'below', w)
+        cache[s.tid].total = cache[s.tid].total + w
+        cache[s.tid].below = cache[s.tid].below + w
+      else apply(s, e, 1) end
+    end
   end
   redis.call('HSET', talliesKey, s.tid, cjson.encode(s))
   redis.call('SADD', P .. 'ti:' .. (s.origin or '*'), s.tid)
@@ -113,12 +137,20 @@ local function fold(l, from)
   local st = state(l.tid)
   if from <= st.T then return end
   local gone = 0
-  local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. from)
-  for _, m in ipairs(old) do gone = gone + memberWeight(m) end
+  local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. from, 'WITHSCORES')
+  local zb, args = P .. 'zb:' .. l.tid, {}
+  for i = 1, #old, 2 do
+    gone = gone + memberWeight(old[i])
+    args[#args + 1] = old[i + 1]
+    args[#args + 1] = old[i]
+    if #args >= 1000 then redis.call('ZADD', zb, unpack(args)); args = {} end
+  end
+  if #args > 0 then redis.call('ZADD', zb, unpack(args)) end
   if #old > 0 then
     redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. from)
     redis.call('HINCRBY', key, 'below', gone)
     st.below = st.below + gone
+    redis.call('ZREMRANGEBYSCORE', zb, '-inf', '(' .. (from - RECENT)) -- (trimmed when it grows)
   end
   redis.call('HSET', key, 'T', from)
   st.T = from
@@ -131,6 +163,8 @@ local function usage(entriesKey, futureKey, l, now)
   local from = fromOf(l, now)
   if from > st.T then -- a read ahead of the watermark: members ending in [T, from) leave too
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'z:' .. l.tid, '-inf', '(' .. from)) do used = used - memberWeight(m) end
+  elseif from < st.T then -- a read behind it: what ended in [from, T) is in its window again
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'zb:' .. l.tid, from, '+inf')) do used = used + memberWeight(m) end
   end
   -- Entries that have not started yet do not count (they are few: kept aside).
   if not anyFuture(futureKey) then return used end
@@ -202,20 +236,28 @@ for _, s in ipairs(talliesFor(KEYS[2], old)) do
   end
 end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(new))
-if new.state == 'committed' or new.state == 'released' then redis.call('ZADD', KEYS[3], new.endAt, ARGV[2])
+-- (Charges are never compacted: the recorder and reconcile look them up by id.)
+if (new.state == 'committed' or new.state == 'released') and new.kind ~= 'charge' then redis.call('ZADD', KEYS[3], new.endAt, ARGV[2])
 else redis.call('ZREM', KEYS[3], ARGV[2]) end
 return 1
 `;
 
 /**
- * KEYS entries hash, tallies hash, settled zset, future zset; ARGV prefix, cutoff, batch.
+ * KEYS entries hash, tallies hash, settled zset, future zset; ARGV prefix, cutoff, batch, now.
  * Settled entries that ended before the cutoff leave the ledger: released ones are dropped,
  * committed ones are folded into one `compacted:` entry per (kind, origin, plan, note), so
  * lifetime sums (and counts, via compactedCount) stay exact. In the window tallies they move to
- * `below` (no window reaches them). Returns how many entries were looked at.
+ * `below` (no window reaches them: the cutoff stays an hour before the widest window of the
+ * deployment's tallies, whichever process asked for them). Delegations and charges are kept whole
+ * (looked up by id). Returns how many entries were looked at.
  */
 export const COMPACT = `${PRELUDE}
 local cutoff = tonumber(ARGV[2])
+local now = tonumber(ARGV[4])
+for _, d in ipairs(redis.call('HVALS', KEYS[2])) do
+  local s = cjson.decode(d)
+  if s.windowMs ~= nil then cutoff = math.min(cutoff, now - s.windowMs - 3600000) end
+end
 local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[3], id)
@@ -224,7 +266,7 @@ for _, id in ipairs(ids) do
     local e = cjson.decode(v)
     -- Delegation entries are kept whole (one per delegation, not per call): renewal consent and
     -- reconcile look them up by delegationId.
-    if e.endAt < cutoff and (e.state == 'committed' or e.state == 'released') and e.kind ~= 'delegation' and string.sub(id, 1, 10) ~= 'compacted:' then
+    if e.endAt < cutoff and (e.state == 'committed' or e.state == 'released') and e.kind ~= 'delegation' and e.kind ~= 'charge' and string.sub(id, 1, 10) ~= 'compacted:' then
       redis.call('HDEL', KEYS[1], id)
       for _, s in ipairs(talliesFor(KEYS[2], e)) do
         local w = weight(e, s)

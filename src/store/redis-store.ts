@@ -10,7 +10,7 @@ type Scripted = Redis & {
   pfReserve(entries: string, scopes: string, future: string, prefix: string, entry: string, limits: string, now: number): Promise<[number, string?, string?]>;
   pfUsage(entries: string, scopes: string, future: string, prefix: string, limit: string, now: number): Promise<string>;
   pfSettle(entries: string, scopes: string, settled: string, prefix: string, id: string, change: string): Promise<number>;
-  pfCompact(entries: string, scopes: string, settled: string, future: string, prefix: string, cutoff: number, batch: number): Promise<number>;
+  pfCompact(entries: string, scopes: string, settled: string, future: string, prefix: string, cutoff: number, batch: number, now: number): Promise<number>;
   pfPatch(key: string, id: string, patch: string): Promise<number>;
   pfAddUnits(key: string, id: string, delta: number): Promise<number | null>;
   pfAppendReceipt(zset: string, hash: string, id: string, at: number, json: string, max: number): Promise<number>;
@@ -25,8 +25,9 @@ export interface RedisStoreOptions {
   maxReceipts?: number;
   /**
    * Settled ledger entries that ended longer ago than this are compacted: folded into one running
-   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits with
-   * longer windows are refused. Default 7 days.
+   * total per (kind, origin, plan, note), so the ledger's size follows what is live. Limits whose
+   * window is not at least an hour shorter are refused; compaction also stays out of the widest
+   * window any process sharing the deployment counts. Default 7 days.
    */
   compactAfterMs?: number;
 }
@@ -35,6 +36,8 @@ export interface RedisStoreOptions {
 const COMPACT_BATCH = 1_000;
 /** A store compacts at most this often (after a reservation), unless the last run was full. */
 const COMPACT_EVERY_MS = 60_000;
+/** How much shorter than compactAfterMs a window must be (clocks apart; COMPACT keeps the same). */
+const COMPACT_MARGIN_MS = 3_600_000;
 
 const definedOnly = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -90,8 +93,8 @@ export class RedisStore implements Store {
 
   /** A limit as the scripts take it: its tally id attached (see redis-ledger-scripts.ts). */
   #scoped(limit: LimitCheck): object {
-    if (limit.windowMs !== undefined && limit.windowMs >= this.#compactAfterMs) {
-      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs above it (it is ${this.#compactAfterMs})`);
+    if (limit.windowMs !== undefined && limit.windowMs + COMPACT_MARGIN_MS > this.#compactAfterMs) {
+      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs an hour above it (it is ${this.#compactAfterMs})`);
     }
     const { name, max, kinds, windowMs, counts, origin, planId, note } = limit;
     return { name, max, kinds, windowMs, counts, origin, planId, note, tid: tallyId(limit) };
@@ -134,7 +137,7 @@ export class RedisStore implements Store {
   async compact(now: number = Date.now()): Promise<number> {
     let total = 0;
     for (;;) {
-      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH);
+      const done = await this.#redis.pfCompact(this.#k('entries'), this.#k('tallies'), this.#k('settled'), this.#k('future'), this.#prefix, now - this.#compactAfterMs, COMPACT_BATCH, now);
       total += done;
       if (done < COMPACT_BATCH) return total;
     }

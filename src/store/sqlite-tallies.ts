@@ -104,6 +104,9 @@ export class SqliteTallies {
     const from = fromOf(s.windowMs, now);
     let used = row.total - row.below;
     if (from > row.t) used -= this.#between(s, row.t, from);
+    // A watermark ahead of this caller (another process's clock ahead, or ours stepped back):
+    // entries that ended in [from, t) are in its window again.
+    else if (from < row.t) used += this.#between(s, from, row.t);
     // Entries that have not started yet do not count (they are few: kept aside, indexed).
     for (const { id } of this.#stmt('SELECT id FROM future_entries WHERE start_at > ?').all(now) as Array<{ id: string }>) {
       const found = this.#stmt('SELECT * FROM entries WHERE id = ?').get(id) as Record<string, unknown> | undefined;

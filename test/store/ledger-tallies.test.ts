@@ -114,6 +114,44 @@ describe.each(tallied)('the %s ledger keeps running totals', (_name, make) => {
     }
   }, 120_000);
 
+  // A watermark ahead of the caller: another process's clock is ahead, or this one stepped back.
+  // Entries all started before the first step, so "not started yet" never differs from the scan.
+  it('answers exactly when the caller\'s clock is behind the watermark (1,500 random steps, now going back)', async () => {
+    const store = await make();
+    const scan = new ScanningLedger();
+    const r = rng(7);
+    const ids: string[] = [];
+    let now = T0;
+    try {
+      for (let step = 0; step < 1_500; step += 1) {
+        const move = r(20);
+        if (move < 3) now -= r(4 * 60_000); // a little behind (clocks apart)
+        else if (move === 3) now -= r(3 * HOUR); // stepped back far
+        else now += r(4) === 0 ? r(2 * HOUR) : r(60_000);
+        now = Math.max(now, T0);
+        const op = r(10);
+        if (op < 5) {
+          const startAt = T0 - 1 - r(HOUR);
+          const entry: LedgerEntry = {
+            id: `e${step}`, kind: KINDS[r(4)]!, state: 'reserved', amountCents: r(500), startAt, endAt: Math.max(startAt, now + r(2 * HOUR) - r(2 * HOUR)),
+            origin: ORIGINS[r(3)], planId: r(2) ? '1' : '2', note: r(4) === 0 ? 'renewal' : undefined,
+          };
+          const ls = limits(r);
+          expect(await store.reserve(entry, ls, now), `step ${step}`).toEqual(await scan.reserve(entry, ls, now));
+          ids.push(entry.id);
+        } else if (op < 8 && ids.length > 0) {
+          const id = ids[r(ids.length)]!;
+          const change = { state: STATES[r(4)]!, amountCents: r(2) ? r(500) : undefined, endAt: r(3) === 0 ? Math.max(T0, now + r(HOUR) - r(HOUR)) : undefined };
+          await store.settle(id, change);
+          await scan.settle(id, change);
+        } else {
+          for (const limit of limits(r)) expect(await store.usage(limit, now), `step ${step}`).toBe(await scan.usage(limit, now));
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
 
 type Compacting = Store & { compact(now?: number): Promise<number> };
