@@ -75,82 +75,77 @@ const tallied: Array<[string, () => Promise<Store>]> = [
   ...(postgresUrl ? [['postgres', () => PostgresStore.connect(postgresUrl, { prefix: `rl-${randomUUID().slice(0, 8)}`, compactAfterMs: 365 * DAY })] as [string, () => Promise<Store>]] : []),
 ];
 
+/** How a random walk moves its clock and dates its entries (the rest of each step is shared). */
+interface Walk {
+  clock(now: number): number;
+  startAt(now: number): number;
+  endAt(startAt: number, now: number): number;
+  /** A settle's new end, or undefined to leave it. */
+  settledEnd(now: number): number | undefined;
+}
+
+/** `steps` random reservations, settles and usage reads, each answered by `store` exactly as a scan. */
+async function walkBesideScan(store: Store, r: (n: number) => number, steps: number, walk: Walk): Promise<void> {
+  const scan = new ScanningLedger();
+  const ids: string[] = [];
+  let now = T0;
+  try {
+    for (let step = 0; step < steps; step += 1) {
+      now = walk.clock(now);
+      const op = r(10);
+      if (op < 5) {
+        const startAt = walk.startAt(now);
+        const entry: LedgerEntry = {
+          id: `e${step}`, kind: KINDS[r(4)]!, state: 'reserved', amountCents: r(500), startAt, endAt: walk.endAt(startAt, now),
+          origin: ORIGINS[r(3)], planId: r(2) ? '1' : '2', note: r(4) === 0 ? 'renewal' : undefined,
+        };
+        const ls = limits(r);
+        expect(await store.reserve(entry, ls, now), `step ${step}`).toEqual(await scan.reserve(entry, ls, now));
+        ids.push(entry.id);
+      } else if (op < 8 && ids.length > 0) {
+        const id = ids[r(ids.length)]!;
+        const change = { state: STATES[r(4)]!, amountCents: r(2) ? r(500) : undefined, endAt: walk.settledEnd(now) };
+        await store.settle(id, change);
+        await scan.settle(id, change);
+      } else {
+        for (const limit of limits(r)) expect(await store.usage(limit, now), `step ${step}`).toBe(await scan.usage(limit, now));
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 describe.each(tallied)('the %s ledger keeps running totals', (_name, make) => {
   // One difference, on purpose: an entry that had started when it was reserved counts from then on,
   // even for a caller whose clock is behind the reserver's (the safe side under clock skew).
   it('answers every reservation and usage exactly as a scan of every entry (2,000 random steps)', async () => {
-    const store = await make(); // (Redis and Postgres: no compaction, the scan keeps all)
-    const scan = new ScanningLedger();
     const r = rng(19);
-    const ids: string[] = [];
-    let now = T0;
-    try {
-      for (let step = 0; step < 2_000; step += 1) {
-        now += r(4) === 0 ? r(3 * HOUR) : r(60_000);
-        const op = r(10);
-        if (op < 5) {
-          const startAt = r(10) === 0 ? now + r(2 * HOUR) : now - r(HOUR);
-          const entry: LedgerEntry = {
-            id: `e${step}`, kind: KINDS[r(4)]!, state: 'reserved', amountCents: r(500), startAt, endAt: startAt + (r(2) ? 0 : r(2 * DAY)),
-            origin: ORIGINS[r(3)], planId: r(2) ? '1' : '2', note: r(4) === 0 ? 'renewal' : undefined,
-          };
-          const ls = limits(r);
-          expect(await store.reserve(entry, ls, now), `step ${step}`).toEqual(await scan.reserve(entry, ls, now));
-          ids.push(entry.id);
-        } else if (op < 8 && ids.length > 0) {
-          const id = ids[r(ids.length)]!;
-          const change = { state: STATES[r(4)]!, amountCents: r(2) ? r(500) : undefined, endAt: r(3) === 0 ? now + r(DAY) - r(DAY) : undefined };
-          await store.settle(id, change);
-          await scan.settle(id, change);
-        } else {
-          for (const limit of limits(r)) {
-            const at = now; // callers ask at their present, which only moves forward
-            expect(await store.usage(limit, at), `step ${step}`).toBe(await scan.usage(limit, at));
-          }
-        }
-      }
-    } finally {
-      await store.close();
-    }
+    // (Redis and Postgres: no compaction, the scan keeps all.) Callers ask at their present, which only moves forward.
+    await walkBesideScan(await make(), r, 2_000, {
+      clock: (now) => now + (r(4) === 0 ? r(3 * HOUR) : r(60_000)),
+      startAt: (now) => (r(10) === 0 ? now + r(2 * HOUR) : now - r(HOUR)),
+      endAt: (startAt) => startAt + (r(2) ? 0 : r(2 * DAY)),
+      settledEnd: (now) => (r(3) === 0 ? now + r(DAY) - r(DAY) : undefined),
+    });
   }, 120_000);
 
   // A watermark ahead of the caller: another process's clock is ahead, or this one stepped back.
   // Entries all started before the first step, so "not started yet" never differs from the scan.
   it('answers exactly when the caller\'s clock is behind the watermark (1,500 random steps, now going back)', async () => {
-    const store = await make();
-    const scan = new ScanningLedger();
     const r = rng(7);
-    const ids: string[] = [];
-    let now = T0;
-    try {
-      for (let step = 0; step < 1_500; step += 1) {
+    await walkBesideScan(await make(), r, 1_500, {
+      clock: (now) => {
         const move = r(20);
         if (move < 3) now -= r(4 * 60_000); // a little behind (clocks apart)
         else if (move === 3) now -= r(3 * HOUR); // stepped back far
         else now += r(4) === 0 ? r(2 * HOUR) : r(60_000);
-        now = Math.max(now, T0);
-        const op = r(10);
-        if (op < 5) {
-          const startAt = T0 - 1 - r(HOUR);
-          const entry: LedgerEntry = {
-            id: `e${step}`, kind: KINDS[r(4)]!, state: 'reserved', amountCents: r(500), startAt, endAt: Math.max(startAt, now + r(2 * HOUR) - r(2 * HOUR)),
-            origin: ORIGINS[r(3)], planId: r(2) ? '1' : '2', note: r(4) === 0 ? 'renewal' : undefined,
-          };
-          const ls = limits(r);
-          expect(await store.reserve(entry, ls, now), `step ${step}`).toEqual(await scan.reserve(entry, ls, now));
-          ids.push(entry.id);
-        } else if (op < 8 && ids.length > 0) {
-          const id = ids[r(ids.length)]!;
-          const change = { state: STATES[r(4)]!, amountCents: r(2) ? r(500) : undefined, endAt: r(3) === 0 ? Math.max(T0, now + r(HOUR) - r(HOUR)) : undefined };
-          await store.settle(id, change);
-          await scan.settle(id, change);
-        } else {
-          for (const limit of limits(r)) expect(await store.usage(limit, now), `step ${step}`).toBe(await scan.usage(limit, now));
-        }
-      }
-    } finally {
-      await store.close();
-    }
+        return Math.max(now, T0);
+      },
+      startAt: () => T0 - 1 - r(HOUR),
+      endAt: (startAt, now) => Math.max(startAt, now + r(2 * HOUR) - r(2 * HOUR)),
+      settledEnd: (now) => (r(3) === 0 ? Math.max(T0, now + r(HOUR) - r(HOUR)) : undefined),
+    });
   }, 120_000);
 });
 
