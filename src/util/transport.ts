@@ -35,7 +35,7 @@ export const defaultFetch: FetchLike = (input, init) => {
 };
 
 /** A copy of `init` with the dispatcher (Object.assign: `{ ...init, dispatcher }` is V8's slow path on Node 20). */
-function withDispatcher(init: RequestInit | undefined, found: object): RequestInit {
+export function withDispatcher(init: RequestInit | undefined, found: object): RequestInit {
   const copy: Record<string, unknown> = Object.assign<Record<string, unknown>, RequestInit | undefined>({}, init);
   copy.dispatcher = found;
   return copy as RequestInit;

@@ -1,5 +1,5 @@
 import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import type { FetchLike } from './transport.js';
+import { withDispatcher, type FetchLike } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** The pool to send over. Default: one shared keep-alive pool (EnvHttpProxyAgent when HTTP(S)_PROXY is set). */
@@ -24,9 +24,7 @@ function sharedDispatcher(): Dispatcher {
 export function undiciTransport(options: UndiciTransportOptions = {}): FetchLike {
   const dispatcher = options.dispatcher;
   return (input, init) => {
-    // Object.assign, not `{ ...init, dispatcher }`: the spread form is V8's slow path on Node 20 (~1 µs).
-    const fields: Record<string, unknown> = Object.assign<Record<string, unknown>, RequestInit | undefined>({}, init);
-    fields.dispatcher = dispatcher ?? sharedDispatcher();
+    const fields = withDispatcher(init, dispatcher ?? sharedDispatcher()) as Record<string, unknown>;
     // Headers of another realm (the global class) go over as plain pairs: cheaper for undici to take.
     if (fields.headers instanceof Headers) fields.headers = [...(fields.headers as Headers)];
     return undiciFetch(input, fields as never) as unknown as Promise<Response>;
