@@ -37,27 +37,41 @@ RETURNS BIGINT LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Weight of a tally's entries ending in [from_ms, to_ms): a range of the end-time index.
-CREATE OR REPLACE FUNCTION pf_between(dep TEXT, s pf_tallies, from_ms BIGINT, to_ms BIGINT) RETURNS BIGINT LANGUAGE sql STABLE AS $$
-  SELECT coalesce(sum(pf_weight(s.counts, x.state, x.amount, x.compacted_count)), 0)::bigint FROM pf_entries x
+-- (PL/pgSQL, as pf_tally_used: its query's plan is kept for the session. A SQL function that is
+-- not inlined is planned again in every transaction, and a reservation is one.)
+CREATE OR REPLACE FUNCTION pf_between(dep TEXT, s pf_tallies, from_ms BIGINT, to_ms BIGINT) RETURNS BIGINT LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  w BIGINT;
+BEGIN
+  SELECT coalesce(sum(pf_weight(s.counts, x.state, x.amount, x.compacted_count)), 0)::bigint INTO w FROM pf_entries x
   WHERE x.deployment = dep AND x.end_at >= from_ms AND x.end_at < to_ms AND x.state <> 'released' AND x.compacted_count IS NULL
-    AND pf_matches(s.kinds, s.origin, s.plan_id, s.note, x.kind, x.origin, x.plan_id, x.note)
-$$;
+    AND pf_matches(s.kinds, s.origin, s.plan_id, s.note, x.kind, x.origin, x.plan_id, x.note);
+  RETURN w;
+END $$;
 
--- A tally's usage at now_ms (one statement: one snapshot of the tally and the entries).
-CREATE OR REPLACE FUNCTION pf_tally_used(dep TEXT, s pf_tallies, now_ms BIGINT) RETURNS BIGINT LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN s.window_ms IS NULL THEN s.total ELSE
-    s.total - s.below
-    - CASE WHEN now_ms - s.window_ms + 1 > s.t THEN pf_between(dep, s, s.t, now_ms - s.window_ms + 1) ELSE 0 END
-    -- A watermark ahead of this caller (another process's clock ahead, or ours stepped back):
-    -- entries that ended in [from, t) are in its window again.
-    + CASE WHEN now_ms - s.window_ms + 1 < s.t THEN pf_between(dep, s, now_ms - s.window_ms + 1, s.t) ELSE 0 END
-    -- Entries that have not started yet do not count (they are few: listed aside).
-    - (SELECT coalesce(sum(pf_weight(s.counts, x.state, x.amount, x.compacted_count)), 0) FROM pf_future f
-       JOIN pf_entries x ON x.deployment = f.deployment AND x.id = f.id
-       WHERE f.deployment = dep AND f.start_at > now_ms AND x.start_at > now_ms AND x.end_at >= now_ms - s.window_ms + 1
-         AND pf_matches(s.kinds, s.origin, s.plan_id, s.note, x.kind, x.origin, x.plan_id, x.note))
-  END::bigint
-$$;
+-- A tally's usage at now_ms. STABLE: every query in it sees the snapshot of the statement that
+-- calls it (one snapshot of the tally and the entries).
+CREATE OR REPLACE FUNCTION pf_tally_used(dep TEXT, s pf_tallies, now_ms BIGINT) RETURNS BIGINT LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  from_ms BIGINT;
+  used BIGINT;
+  ahead BIGINT;
+BEGIN
+  IF s.window_ms IS NULL THEN RETURN s.total; END IF;
+  from_ms := now_ms - s.window_ms + 1;
+  used := s.total - s.below;
+  IF from_ms > s.t THEN used := used - pf_between(dep, s, s.t, from_ms);
+  -- A watermark ahead of this caller (another process's clock ahead, or ours stepped back):
+  -- entries that ended in [from, t) are in its window again.
+  ELSIF from_ms < s.t THEN used := used + pf_between(dep, s, from_ms, s.t);
+  END IF;
+  -- Entries that have not started yet do not count (they are few: listed aside).
+  SELECT coalesce(sum(pf_weight(s.counts, x.state, x.amount, x.compacted_count)), 0) INTO ahead FROM pf_future f
+    JOIN pf_entries x ON x.deployment = f.deployment AND x.id = f.id
+    WHERE f.deployment = dep AND f.start_at > now_ms AND x.start_at > now_ms AND x.end_at >= from_ms
+      AND pf_matches(s.kinds, s.origin, s.plan_id, s.note, x.kind, x.origin, x.plan_id, x.note);
+  RETURN used - ahead;
+END $$;
 
 -- The tally of a limit (JSON with its tid), built by one scan of the ledger the first time. Under the deployment's lock.
 CREATE OR REPLACE FUNCTION pf_ensure_tally(dep TEXT, l JSONB, now_ms BIGINT) RETURNS pf_tallies LANGUAGE plpgsql AS $$
