@@ -118,7 +118,7 @@ export class MppPayer {
    * committed and the receipt recorded. A 5xx without a receipt: 'unknown' (the caller raises it).
    * Anything else: presented and not accepted, it stays counted as `unknown`.
    */
-  async settle(answer: { url: string; method: string; status: number; headers?: Headers | undefined; response?: Response | undefined }, held: HeldMppCredential, labels: Labels): Promise<MppSettled> {
+  async settle(answer: { url: string; method: string; status: number; headers?: Headers | undefined; response?: Response | undefined; startedAt?: number | undefined }, held: HeldMppCredential, labels: Labels): Promise<MppSettled> {
     let receipt: MppReceipt | undefined;
     try {
       receipt = answer.headers ? decodeMppReceipt(answer.headers) : undefined;
@@ -142,9 +142,26 @@ export class MppPayer {
     const writes: OwedWrite[] = [];
     if (held.reservationId) writes.push({ what: 'commit', write: () => this.parts.ledger.commit(held.reservationId!) });
     writes.push({ what: 'appendReceipt', write: () => this.parts.recorder.write(record) });
-    await this.#record(answer.url, writes);
+    const written = await this.#record(answer.url, writes);
+    // The same facts as the other payers' receipt events: OpenTelemetry counts the cents from them.
     if (this.parts.events.wants('receipt')) {
-      this.parts.events.emit('receipt', { url: answer.url, method: answer.method, status: answer.status, planId: held.entry.planId, tokenHash: held.tokenHash, receipt: settlement });
+      this.parts.events.emit('receipt', {
+        url: answer.url,
+        method: answer.method,
+        status: answer.status,
+        planId: held.entry.planId,
+        tokenHash: held.tokenHash,
+        receipt: settlement,
+        receiptId: written ? record.id : undefined,
+        outcome: record.outcome,
+        centsCharged: record.amountCents,
+        delegationId: held.delegationId,
+        scheme: held.entry.scheme,
+        network: held.entry.network,
+        agent: labels.agent,
+        tags: labels.tags,
+        durationMs: answer.startedAt === undefined ? undefined : this.parts.now() - answer.startedAt,
+      });
     }
     return 'settled';
   }
@@ -165,10 +182,11 @@ export class MppPayer {
     if (held.priceCents !== undefined) record.reservedCents = held.priceCents;
   }
 
-  async #record(url: string, writes: OwedWrite[]): Promise<void> {
+  /** Writes (or leaves owed); whether they were written now. */
+  async #record(url: string, writes: OwedWrite[]): Promise<boolean> {
     const error = await this.parts.backlog.record(writes);
-    if (error !== undefined) {
-      this.parts.events.emit('blocked', { url, status: 0, reason: 'store-failed', detail: 'recording a payment failed: no further payment until the store records again', error: error as Error });
-    }
+    if (error === undefined) return true;
+    this.parts.events.emit('blocked', { url, status: 0, reason: 'store-failed', detail: 'recording a payment failed: no further payment until the store records again', error: error as Error });
+    return false;
   }
 }

@@ -4,6 +4,9 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Credential, Method, z } from 'mppx';
+import { createPayingFetch, mppxMethod, type ReceiptEvent } from '../../src/index.js';
+import { startMppSeller } from '../../src/sandbox/index.js';
 import { expectNoSecrets, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
 import { hostileServer } from '../hostile/kit.js';
 
@@ -55,6 +58,40 @@ describe('OpenTelemetry', () => {
     expect(cents?.dataPoints.reduce((sum, p) => sum + Number(p.value), 0)).toBe(100);
     const callsMetric = points.find((m) => m.descriptor.name === 'paying_fetch.calls');
     expect(callsMetric?.dataPoints.reduce((sum, p) => sum + Number(p.value), 0)).toBe(5);
+  });
+
+  it('counts what an MPP payment cost, as it counts a card charge (span, cents metric, receipt event)', async () => {
+    spans.reset();
+    const centsSoFar = async () => {
+      await reader.forceFlush();
+      const points = metricExporter.getMetrics().flatMap((m) => m.scopeMetrics).flatMap((x) => x.metrics);
+      // (Cumulative: the latest export holds the totals.)
+      return points.filter((m) => m.descriptor.name === 'paying_fetch.cents_charged').at(-1)?.dataPoints.reduce((sum, p) => sum + Number(p.value), 0) ?? 0;
+    };
+    const before = await centsSoFar();
+    const method = Method.from({
+      name: 'test',
+      intent: 'charge',
+      schema: {
+        credential: { payload: z.object({ token: z.string() }) },
+        request: z.object({ amount: z.string(), currency: z.string(), decimals: z.number(), recipient: z.string() }),
+      },
+    });
+    const client = Method.toClient(method, { createCredential: async ({ challenge }) => Credential.serialize({ challenge, payload: { token: 'tok' } }) });
+    const seller = await startMppSeller();
+    try {
+      const pay = createPayingFetch({ mpp: [mppxMethod(client)], agent: 'buyer' });
+      const receipts: ReceiptEvent[] = [];
+      pay.on('receipt', (e) => receipts.push(e));
+      expect((await pay(`${seller.url}/report`)).status).toBe(200);
+      const [call] = spans.getFinishedSpans().filter((x) => x.name === 'paying_fetch.call');
+      expect(call?.attributes).toMatchObject({ 'paying_fetch.cents_charged': 150, 'paying_fetch.outcome': 'paid', 'paying_fetch.agent': 'buyer' });
+      expect(await centsSoFar()).toBe(before + 150);
+      const [stored] = await pay.receipts();
+      expect(receipts).toEqual([expect.objectContaining({ receiptId: stored!.id, outcome: 'paid', centsCharged: 150, scheme: stored!.scheme, agent: 'buyer', durationMs: expect.any(Number) })]);
+    } finally {
+      await seller.close();
+    }
   });
 
   it('a refused call ends its span with the error code', async () => {
