@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KeyRecord, LedgerEntry, LimitCheck, Store } from '../../src/store/types.js';
+import type { KeyRecord, LedgerEntry, LimitCheck, Store, ReceiptRecord } from '../../src/store/types.js';
 import { redisUrl, storeMakers } from './stores.js';
 
 const T0 = 1_700_000_000_000;
@@ -96,6 +96,18 @@ describe.each(storeMakers)('Store contract: %s', (_name, make) => {
     await store.updateReceipt('r1', { outcome: 'no-charge', amountCents: 0 });
     expect((await store.receipts({ since: T0 + 1, limit: 1 }))[0]?.id).toBe('r2');
     expect((await store.receipts()).find((r) => r.id === 'r1')).toMatchObject({ outcome: 'no-charge', amountCents: 0, path: '/x' });
+  });
+
+  it('keeps its own copy of a receipt: changing the one given or one handed out changes nothing stored', async () => {
+    await fresh();
+    const given: ReceiptRecord = { id: 'r1', at: T0, method: 'GET', origin: 'https://a', path: '/x', status: 200, outcome: 'paid', amountCents: 5, tags: { team: 'a' } };
+    await store.appendReceipt(given);
+    given.amountCents = 500;
+    given.tags!.team = 'b';
+    const [out] = await store.receipts();
+    out!.outcome = 'unknown';
+    out!.tags!.team = 'c';
+    expect((await store.receipts())[0]).toMatchObject({ amountCents: 5, outcome: 'paid', tags: { team: 'a' } });
   });
 
   it('caches keys and counts units atomically', async () => {
