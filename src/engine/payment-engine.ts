@@ -200,7 +200,8 @@ export class PaymentEngine {
       receipt,
       receiptId: record?.id,
       outcome: record?.outcome ?? (receipt ? 'paid' : 'no-receipt'),
-      centsCharged: record?.amountCents,
+      // A priced payment cost its price even while the store cannot record it (the event counts it).
+      centsCharged: record ? record.amountCents : held.kind === 'scheme' ? held.priceCents : undefined,
       delegationId: held.kind === 'nvm' ? held.delegationId : undefined,
       scheme: held.entry.scheme,
       network: held.entry.network,

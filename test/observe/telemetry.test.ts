@@ -4,9 +4,12 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExactEvmScheme } from '@x402/evm/exact/client';
 import { Credential, Method, z } from 'mppx';
-import { createPayingFetch, mppxMethod, type ReceiptEvent } from '../../src/index.js';
-import { startMppSeller } from '../../src/sandbox/index.js';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createPayingFetch, MemoryStore, mppxMethod, type ReceiptEvent } from '../../src/index.js';
+import { startMppSeller, startX402Seller, X402_SANDBOX_NETWORK } from '../../src/sandbox/index.js';
+import { failingStore } from '../store/failing-store.js';
 import { expectNoSecrets, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
 import { hostileServer } from '../hostile/kit.js';
 
@@ -89,6 +92,30 @@ describe('OpenTelemetry', () => {
       expect(await centsSoFar()).toBe(before + 150);
       const [stored] = await pay.receipts();
       expect(receipts).toEqual([expect.objectContaining({ receiptId: stored!.id, outcome: 'paid', centsCharged: 150, scheme: stored!.scheme, agent: 'buyer', durationMs: expect.any(Number) })]);
+    } finally {
+      await seller.close();
+    }
+  });
+
+  it('counts a priced x402 payment while the store cannot record it (the money went out all the same)', async () => {
+    const seller = await startX402Seller();
+    try {
+      const store = failingStore(new MemoryStore());
+      const pay = createPayingFetch({
+        schemes: [{ network: X402_SANDBOX_NETWORK, client: new ExactEvmScheme(privateKeyToAccount(generatePrivateKey())) }],
+        store,
+        // The disk fills up once the payment is on its way: its commit and receipt wait in the backlog.
+        fetch: (input, init) => {
+          if (new Headers(init?.headers).has('payment-signature')) store.failWrites(true);
+          return fetch(input, init);
+        },
+      });
+      const receipts: ReceiptEvent[] = [];
+      pay.on('receipt', (e) => receipts.push(e));
+      expect((await pay(`${seller.url}/weather`)).status).toBe(200);
+      expect(seller.log.settled).toHaveLength(1);
+      expect(store.refused.appendReceipt ?? store.refused.settle).toBeGreaterThan(0);
+      expect(receipts).toEqual([expect.objectContaining({ receiptId: undefined, centsCharged: 1 })]);
     } finally {
       await seller.close();
     }

@@ -49,4 +49,13 @@ describe('the memory store stays bounded', () => {
     const embedded = grew('embedded');
     expect(memory - embedded).toBeLessThan(5_000_000);
   }, 180_000);
+
+  it('keeps its newest 10,000 receipts as objects: about a kilobyte each, and the heap stays flat past the cap (measured in a child process)', () => {
+    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/store/fixtures/receipts-heap.ts'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const { perReceipt, grewPastCap, kept } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { perReceipt: number; grewPastCap: number; kept: number };
+    expect(kept).toBeLessThanOrEqual(11_000);
+    expect(perReceipt).toBeLessThan(1_500);
+    expect(grewPastCap).toBeLessThan(2_000_000);
+  }, 180_000);
 });
