@@ -3,6 +3,8 @@ export interface RunResult {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time (user + system) of the whole process per call, µs: steadier than throughput on a shared machine. */
+  cpuUs: number;
 }
 
 export interface Summary {
@@ -11,6 +13,7 @@ export interface Summary {
   rpsMax: number;
   p50: number;
   p99: number;
+  cpuUs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -21,6 +24,7 @@ function percentile(sorted: number[], p: number): number {
 export async function runOnce(call: () => Promise<void>, total: number, concurrency: number): Promise<RunResult> {
   const latencies: number[] = [];
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -33,8 +37,9 @@ export async function runOnce(call: () => Promise<void>, total: number, concurre
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuUs: (cpu.user + cpu.system) / total };
 }
 
 /** Warm up once, then `repeats` runs: median throughput with its spread, median percentiles. */
@@ -54,6 +59,7 @@ export function summarise(runs: RunResult[]): Summary {
     rpsMax: Math.max(...runs.map((x) => x.rps)),
     p50: median(runs.map((x) => x.p50)),
     p99: median(runs.map((x) => x.p99)),
+    cpuUs: median(runs.map((x) => x.cpuUs)),
   };
 }
 

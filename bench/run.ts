@@ -54,11 +54,22 @@ interface Isolated {
   payments: number;
   /** Each round's median throughput: compared round by round with the floor measured next to it. */
   rounds: number[];
+  /** Each round's median CPU per call (µs, the whole process: client and the origin it calls). */
+  cpuRounds: number[];
 }
 
 /** Throughput over `base` as a ratio: the median of per-round ratios, with the lowest and highest round. */
 function ratio(client: Isolated, base: Isolated): string {
-  const ratios = client.rounds.map((rps, i) => rps / base.rounds[i]!).sort((a, b) => a - b);
+  return medianRatio(client.rounds.map((rps, i) => rps / base.rounds[i]!));
+}
+
+/** The floor's CPU per call over the client's, as a ratio (1.00x: no CPU added), round by round. */
+function cpuRatio(client: Isolated, base: Isolated): string {
+  return medianRatio(client.cpuRounds.map((cpu, i) => base.cpuRounds[i]! / cpu));
+}
+
+function medianRatio(values: number[]): string {
+  const ratios = [...values].sort((a, b) => a - b);
   return `${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}x (${ratios[0]!.toFixed(2)}-${ratios[ratios.length - 1]!.toFixed(2)})`;
 }
 
@@ -73,6 +84,7 @@ async function isolated(jobs: ClientJob[]): Promise<Isolated[]> {
     trips: r.reduce((n, x) => n + x.tripsPerCall, 0) / r.length,
     payments: r.reduce((n, x) => n + x.paymentsPerCall, 0) / r.length,
     rounds: r.map((x) => summarise(x.runs).rps),
+    cpuRounds: r.map((x) => summarise(x.runs).cpuUs),
   }));
 }
 
@@ -124,10 +136,10 @@ say();
     const total = N(concurrency === 1 ? 5_000 : 20_000);
     const clients: ClientName[] = ['undici', 'fetch', 'paying-fetch', 'paying-fetch-undici', 'x402'];
     const [base, platform, pf, pfu, xf] = (await isolated(clients.map((client) => ({ route: 'free', client, total, concurrency, repeats: 3 })))) as [Isolated, Isolated, Isolated, Isolated, Isolated];
-    const row = (name: string, r: Isolated) => [name, concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r === base ? '-' : ratio(r, base), r === platform ? '-' : ratio(r, platform)];
-    rows.push(row('undici fetch (floor)', base), row("the platform's fetch (floor)", platform), row('paying-fetch (platform fetch, the default)', pf), row('paying-fetch + undiciTransport', pfu), row('@x402/fetch (over undici)', xf));
+    const row = (name: string, r: Isolated, floor?: Isolated) => [name, concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r === base ? '-' : ratio(r, base), r === platform ? '-' : ratio(r, platform), Math.round(r.s.cpuUs), floor ? cpuRatio(r, floor) : '-'];
+    rows.push(row('undici fetch (floor)', base), row("the platform's fetch (floor)", platform), row('paying-fetch (platform fetch, the default)', pf, platform), row('paying-fetch + undiciTransport', pfu, base), row('@x402/fetch (over undici)', xf, base));
   }
-  table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici', 'vs platform fetch'], rows);
+  table(['client', 'concurrency', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'vs undici', 'vs platform fetch', 'CPU µs/call', 'CPU: its floor / it'], rows);
   say(`Each client alone in a fresh process, ${ROUNDS} processes each in round-robin; a process warms up, then runs 3 times; the median of its runs is one sample, the spread is over processes. "vs undici" is the median of the per-round ratios (each client against the floor measured in the same round, lowest and highest round in brackets), so drift of the machine between rounds cancels.`);
   say("Target (issue 21): paying-fetch >= 0.97x of its floor at 1 and at 64 callers. By default paying-fetch sends over the platform's fetch (responses are the global Response), so it is also compared with that floor; `undiciTransport()` (paying-fetch/undici) sends over undici's own fetch and pool. A result above the floor is noise, not a speed-up.");
   say();
@@ -151,11 +163,16 @@ say();
     const total = N(concurrency === 1 ? 1_000 : 5_000);
     const results = await isolated(clients.map(([, client]) => ({ route: 'paid', client, total, concurrency, repeats: concurrency === 1 ? 9 : 5 })));
     const [base, platform] = results as [Isolated, Isolated];
-    results.forEach((r, i) => rows.push([clients[i]![0], concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), r === base ? '-' : ratio(r, base), r === platform ? '-' : ratio(r, platform)]));
+    results.forEach((r, i) => {
+      // Its own floor: the platform's fetch for the default transport, undici for the rest.
+      const floor = clients[i]![1] === 'paying-fetch' || clients[i]![1] === 'paying-fetch-embedded' ? platform : base;
+      rows.push([clients[i]![0], concurrency, fmt.rps(r.s.rps), `${fmt.rps(r.s.rpsMin)}-${fmt.rps(r.s.rpsMax)}`, fmt.ms(r.s.p50), fmt.ms(r.s.p99), r.trips.toFixed(2), r.payments.toFixed(4), r === base ? '-' : ratio(r, base), r === platform ? '-' : ratio(r, platform), Math.round(r.s.cpuUs), r === base || r === platform ? '-' : cpuRatio(r, floor)]);
+    });
   }
-  table(['client', 'callers', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici', 'vs platform fetch'], rows);
+  table(['client', 'callers', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'round trips/call', 'payloads or mints/call', 'vs undici', 'vs platform fetch', 'CPU µs/call', 'CPU: its floor / it'], rows);
   say(`1,000 calls per run at 1 caller (9 runs per process), 5,000 at 64 (5 runs), ${ROUNDS} processes per client in round-robin. "vs undici", "vs platform fetch": the median of per-round ratios (requests per second over the floor measured in the same round), with the lowest and highest round in brackets.`);
   say("Targets (issue 21): memory store >= 0.95x and embedded store >= 0.90x of the floor, at 1 and at 64 callers. The default transport is the platform's fetch, so its floor is the platform's fetch with the header set by hand; `undiciTransport()`'s floor is raw undici.");
+  say("CPU µs/call: user + system time of the client's whole process (the origin it calls runs in it too) per call, the median of its runs; \"CPU: its floor / it\" divides its floor's CPU per call (the platform's fetch for the default transport, undici otherwise) by it, round by round (1.00x: no CPU added). On a shared machine whose speed moves between rounds, this moves less than throughput.");
   say('paying-fetch records a receipt per paid call (the embedded store commits receipts to SQLite in groups, within 10 ms), which is most of its cost here.');
   say();
 }
