@@ -5,10 +5,11 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExactEvmScheme } from '@x402/evm/exact/client';
-import { Credential, Method, z } from 'mppx';
+import { Credential, Method } from 'mppx';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createPayingFetch, MemoryStore, mppxMethod, type ReceiptEvent } from '../../src/index.js';
 import { startMppSeller, startX402Seller, X402_SANDBOX_NETWORK } from '../../src/sandbox/index.js';
+import { testChargeMethod } from '../interop/mppx-seller.js';
 import { failingStore } from '../store/failing-store.js';
 import { expectNoSecrets, payingFetchFor, sandbox, tokensSeen } from '../helpers.js';
 import { hostileServer } from '../hostile/kit.js';
@@ -72,15 +73,7 @@ describe('OpenTelemetry', () => {
       return points.filter((m) => m.descriptor.name === 'paying_fetch.cents_charged').at(-1)?.dataPoints.reduce((sum, p) => sum + Number(p.value), 0) ?? 0;
     };
     const before = await centsSoFar();
-    const method = Method.from({
-      name: 'test',
-      intent: 'charge',
-      schema: {
-        credential: { payload: z.object({ token: z.string() }) },
-        request: z.object({ amount: z.string(), currency: z.string(), decimals: z.number(), recipient: z.string() }),
-      },
-    });
-    const client = Method.toClient(method, { createCredential: async ({ challenge }) => Credential.serialize({ challenge, payload: { token: 'tok' } }) });
+    const client = Method.toClient(testChargeMethod, { createCredential: async ({ challenge }) => Credential.serialize({ challenge, payload: { token: 'tok' } }) });
     const seller = await startMppSeller();
     try {
       const pay = createPayingFetch({ mpp: [mppxMethod(client)], agent: 'buyer' });

@@ -1,18 +1,11 @@
-import { Credential, Method, z } from 'mppx';
+import { Credential, Method } from 'mppx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPayingFetch, getReceipt, mppxMethod } from '../../src/index.js';
 import { startMppSeller, type MppSeller } from '../../src/sandbox/index.js';
+import { testChargeMethod } from '../interop/mppx-seller.js';
 
 // The sandbox's own MPP seller (shipped in the package), paid through payingFetch by an mppx client method.
 
-const testChargeMethod = Method.from({
-  name: 'test',
-  intent: 'charge',
-  schema: {
-    credential: { payload: z.object({ token: z.string() }) },
-    request: z.object({ amount: z.string(), currency: z.string(), decimals: z.number(), recipient: z.string() }),
-  },
-});
 const client = Method.toClient(testChargeMethod, {
   async createCredential({ challenge }) {
     return Credential.serialize({ challenge, payload: { token: 'tok' } });
