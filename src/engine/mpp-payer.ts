@@ -16,6 +16,7 @@ import type { Emitter } from '../fetch/events.js';
 import { attachReceipt } from '../fetch/receipts.js';
 import type { Backlog, OwedWrite } from './backlog.js';
 import type { HeldMppCredential } from './mpp-held.js';
+import { receiptEvent } from './receipt-event.js';
 import type { Labels, Recorder } from './recorder.js';
 import type { MppCandidate } from './scheme-plugins.js';
 
@@ -143,25 +144,9 @@ export class MppPayer {
     if (held.reservationId) writes.push({ what: 'commit', write: () => this.parts.ledger.commit(held.reservationId!) });
     writes.push({ what: 'appendReceipt', write: () => this.parts.recorder.write(record) });
     const written = await this.#record(answer.url, writes);
-    // The same facts as the other payers' receipt events: OpenTelemetry counts the cents from them.
     if (this.parts.events.wants('receipt')) {
-      this.parts.events.emit('receipt', {
-        url: answer.url,
-        method: answer.method,
-        status: answer.status,
-        planId: held.entry.planId,
-        tokenHash: held.tokenHash,
-        receipt: settlement,
-        receiptId: written ? record.id : undefined,
-        outcome: record.outcome,
-        centsCharged: record.amountCents,
-        delegationId: held.delegationId,
-        scheme: held.entry.scheme,
-        network: held.entry.network,
-        agent: labels.agent,
-        tags: labels.tags,
-        durationMs: answer.startedAt === undefined ? undefined : this.parts.now() - answer.startedAt,
-      });
+      const settled = { receiptId: written ? record.id : undefined, outcome: record.outcome, centsCharged: record.amountCents };
+      this.parts.events.emit('receipt', receiptEvent(answer, held, settlement, settled, labels, this.parts.now()));
     }
     return 'settled';
   }

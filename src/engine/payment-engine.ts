@@ -19,6 +19,7 @@ import type { Backlog, OwedWrite } from './backlog.js';
 import type { HeldNvmToken, HeldToken } from './held.js';
 import type { NeverminedPayer } from './nevermined-payer.js';
 import type { Labels, Recorder } from './recorder.js';
+import { receiptEvent } from './receipt-event.js';
 import type { Resumes } from './resumes.js';
 import type { SchemePayer } from './scheme-payer.js';
 import type { MppChallenge } from '../mpp/challenge.js';
@@ -186,29 +187,12 @@ export class PaymentEngine {
     if (held.kind === 'scheme') writes.push({ what: 'commit', write: () => this.ledger.commit(held.reservationId) });
     writes.push({ what: 'appendReceipt', write: async () => void (record = await this.parts.recorder.paid(answer.url, answer.method, answer.status, held, receipt, labels)) });
     await this.#record(answer.url, writes);
-    if (this.events.wants('receipt')) this.#emitReceipt(answer, held, receipt, record, labels);
+    if (this.events.wants('receipt')) {
+      // A priced payment cost its price, recorded or not (a store failing mid-call): the event counts it.
+      const settled = { receiptId: record?.id, outcome: record?.outcome ?? (receipt ? 'paid' : 'no-receipt'), centsCharged: held.kind === 'scheme' ? held.priceCents : record?.amountCents } as const;
+      this.events.emit('receipt', receiptEvent(answer, held, receipt, settled, labels, this.now()));
+    }
     return 'settled';
-  }
-
-  #emitReceipt(answer: PaidAnswer, held: HeldToken, receipt: SettlementReceipt | undefined, record: ReceiptRecord | undefined, labels: Labels): void {
-    this.events.emit('receipt', {
-      url: answer.url,
-      method: answer.method,
-      status: answer.status,
-      planId: held.entry.planId,
-      tokenHash: held.tokenHash,
-      receipt,
-      receiptId: record?.id,
-      outcome: record?.outcome ?? (receipt ? 'paid' : 'no-receipt'),
-      // A priced payment cost its price even while the store cannot record it (the event counts it).
-      centsCharged: record ? record.amountCents : held.kind === 'scheme' ? held.priceCents : undefined,
-      delegationId: held.kind === 'nvm' ? held.delegationId : undefined,
-      scheme: held.entry.scheme,
-      network: held.entry.network,
-      agent: labels.agent,
-      tags: labels.tags,
-      durationMs: answer.startedAt === undefined ? undefined : this.now() - answer.startedAt,
-    });
   }
 
   /**
