@@ -11,6 +11,8 @@
 // totals (compacted_count set) are always below every watermark: ranges skip them, and compaction
 // never reaches into the widest window of the deployment's tallies (whoever made them).
 
+import { COMPACT_MARGIN_MS } from './compaction.js';
+
 export const LEDGER_SQL = `
 CREATE TABLE IF NOT EXISTS pf_tallies (
   deployment TEXT NOT NULL, tid TEXT NOT NULL, kinds TEXT[] NOT NULL, origin TEXT, plan_id TEXT, note TEXT,
@@ -182,7 +184,7 @@ BEGIN
   -- Never inside a window of the deployment's tallies, whichever process asked for them (its
   -- compactAfterMs may be longer than the caller's), with an hour to spare for clocks apart.
   SELECT max(x.window_ms) INTO widest FROM pf_tallies x WHERE x.deployment = dep;
-  IF widest IS NOT NULL THEN cutoff := least(cutoff, now_ms - widest - 3600000); END IF;
+  IF widest IS NOT NULL THEN cutoff := least(cutoff, now_ms - widest - ${COMPACT_MARGIN_MS}); END IF;
   DELETE FROM pf_future x WHERE x.deployment = dep AND x.start_at < cutoff;
   -- Rows locked by someone are skipped: pf_try_lock locks its lease's row and then the
   -- deployment's, so waiting on it here (the deployment's row held) would deadlock.

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { assertCompactable } from './compaction.js';
 import { SCHEMA, SCHEMA_LOCK, schemaVersion } from './postgres-schema.js';
 import { tallyId } from './tally-id.js';
 import type { EntryChange, EntryKind, KeyRecord, LedgerEntry, LimitCheck, PendingPurchase, ReceiptQuery, ReceiptRecord, ReserveResult, Store } from './types.js';
@@ -20,8 +21,6 @@ export interface PostgresStoreOptions {
 const COMPACT_BATCH = 1_000;
 /** A store compacts at most this often (after a reservation). */
 const COMPACT_EVERY_MS = 60_000;
-/** How much shorter than compactAfterMs a window must be (clocks apart; pf_compact keeps the same). */
-const COMPACT_MARGIN_MS = 3_600_000;
 
 interface EntryRow {
   id: string; kind: string; state: string; amount: string; start_at: string; end_at: string;
@@ -124,9 +123,7 @@ export class PostgresStore implements Store {
 
   /** A limit as the SQL takes it: its tally id attached (see postgres-ledger-sql.ts). */
   #scoped(limit: LimitCheck): object {
-    if (limit.windowMs !== undefined && limit.windowMs + COMPACT_MARGIN_MS > this.#compactAfterMs) {
-      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs an hour above it (it is ${this.#compactAfterMs})`);
-    }
+    assertCompactable(limit, this.#compactAfterMs);
     return { ...definedOnly(limit), tid: tallyId(limit) };
   }
 

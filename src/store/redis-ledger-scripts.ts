@@ -16,6 +16,8 @@
 // Entries that start in the future (rare) sit in the `future` zset and are taken back out.
 // Every key carries the deployment's hash tag, so on Redis Cluster all of this is in one slot.
 
+import { COMPACT_MARGIN_MS } from './compaction.js';
+
 const PRELUDE = `
 local P = ARGV[1]
 local function matches(e, s)
@@ -256,7 +258,7 @@ local cutoff = tonumber(ARGV[2])
 local now = tonumber(ARGV[4])
 for _, d in ipairs(redis.call('HVALS', KEYS[2])) do
   local s = cjson.decode(d)
-  if s.windowMs ~= nil then cutoff = math.min(cutoff, now - s.windowMs - 3600000) end
+  if s.windowMs ~= nil then cutoff = math.min(cutoff, now - s.windowMs - ${COMPACT_MARGIN_MS}) end
 end
 local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(ids) do

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../util/sha256.js';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { assertCompactable } from './compaction.js';
 import { ADD_UNITS, APPEND_RECEIPT, PATCH, TRY_LOCK, UNLOCK } from './redis-scripts.js';
 import { COMPACT, RESERVE, SETTLE, USAGE } from './redis-ledger-scripts.js';
 import { tallyId } from './tally-id.js';
@@ -36,8 +37,6 @@ export interface RedisStoreOptions {
 const COMPACT_BATCH = 1_000;
 /** A store compacts at most this often (after a reservation), unless the last run was full. */
 const COMPACT_EVERY_MS = 60_000;
-/** How much shorter than compactAfterMs a window must be (clocks apart; COMPACT keeps the same). */
-const COMPACT_MARGIN_MS = 3_600_000;
 
 const definedOnly = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -93,9 +92,7 @@ export class RedisStore implements Store {
 
   /** A limit as the scripts take it: its tally id attached (see redis-ledger-scripts.ts). */
   #scoped(limit: LimitCheck): object {
-    if (limit.windowMs !== undefined && limit.windowMs + COMPACT_MARGIN_MS > this.#compactAfterMs) {
-      throw new ConfigurationError(`A ${limit.windowMs} ms window needs compactAfterMs an hour above it (it is ${this.#compactAfterMs})`);
-    }
+    assertCompactable(limit, this.#compactAfterMs);
     const { name, max, kinds, windowMs, counts, origin, planId, note } = limit;
     return { name, max, kinds, windowMs, counts, origin, planId, note, tid: tallyId(limit) };
   }
