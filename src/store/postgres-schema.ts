@@ -21,7 +21,11 @@ CREATE TABLE IF NOT EXISTS pf_receipts (
   seq BIGSERIAL PRIMARY KEY, deployment TEXT NOT NULL, id TEXT NOT NULL, at BIGINT NOT NULL,
   origin TEXT, plan_id TEXT, body JSONB NOT NULL);
 CREATE INDEX IF NOT EXISTS pf_receipts_at ON pf_receipts (deployment, at);
-CREATE INDEX IF NOT EXISTS pf_receipts_id ON pf_receipts (deployment, id);
+-- A receipt once per id (the backlog retries a write whose answer was lost; a receipt kept twice
+-- doubles a charge in every report): copies an earlier version kept go, the first stays.
+DELETE FROM pf_receipts a USING pf_receipts b WHERE a.deployment = b.deployment AND a.id = b.id AND a.seq > b.seq;
+DROP INDEX IF EXISTS pf_receipts_id;
+CREATE UNIQUE INDEX IF NOT EXISTS pf_receipts_once ON pf_receipts (deployment, id);
 CREATE TABLE IF NOT EXISTS pf_keys (deployment TEXT NOT NULL, id TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (deployment, id));
 CREATE TABLE IF NOT EXISTS pf_pending (deployment TEXT NOT NULL, id TEXT NOT NULL, body JSONB NOT NULL, PRIMARY KEY (deployment, id));
 CREATE TABLE IF NOT EXISTS pf_secrets (deployment TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (deployment, key));

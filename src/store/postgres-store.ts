@@ -182,10 +182,10 @@ export class PostgresStore implements Store {
   }
 
   async appendReceipt(receipt: ReceiptRecord): Promise<void> {
-    // Once per id: a write that landed but whose answer was lost is retried by the backlog, and a
-    // receipt counted twice would double a charge in every report.
+    // Once per id (a unique index): a write that landed but whose answer was lost is retried by the
+    // backlog, and a receipt counted twice would double a charge in every report.
     await this.#q(
-      'INSERT INTO pf_receipts (deployment, id, at, origin, plan_id, body) SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::jsonb WHERE NOT EXISTS (SELECT 1 FROM pf_receipts WHERE deployment = $1 AND id = $2)',
+      'INSERT INTO pf_receipts (deployment, id, at, origin, plan_id, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deployment, id) DO NOTHING',
       [receipt.id, receipt.at, receipt.origin, receipt.planId ?? null, JSON.stringify(receipt)],
     );
   }
