@@ -99,7 +99,7 @@ export class MemoryStore implements Store {
         (query.since === undefined || r.at >= query.since) &&
         (query.origin === undefined || r.origin === query.origin) &&
         (query.planId === undefined || r.planId === query.planId),
-    ).map((r) => JSON.parse(JSON.stringify(r)) as ReceiptRecord); // (the caller may change its copies)
+    ).map(ownCopy); // (the caller may change its copies)
     return query.limit === undefined ? out : out.slice(-query.limit);
   }
 
